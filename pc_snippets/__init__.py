@@ -1,0 +1,43 @@
+"""pc-snippets: validated, XSS-safe PersonaClick JavaScript snippets.
+
+>>> from pc_snippets import render_profile_set
+>>> html = render_profile_set({"email": "jane@mail.com", "gender": "female"})
+>>> html.endswith('{"email":"jane@mail.com","gender":"f"});</script>')
+True
+
+Framework adapters live in ``pc_snippets.jinja``, ``pc_snippets.flask``,
+``pc_snippets.django`` and ``pc_snippets.starlette`` and are imported on demand.
+"""
+
+from __future__ import annotations
+
+from .check import CheckResult, check_profile
+from .example import EXAMPLE_PROFILE
+from .guard import GUARD_RULES, Guard
+from .model import Kid, Profile, Vehicle
+from .problems import Problem, ProfileError
+from .render import render_call, render_init, render_profile_get, render_profile_set
+from .rules import RULES
+from .serialize import UnsafeValueError, dumps_js
+
+__all__ = [
+    "EXAMPLE_PROFILE",
+    "GUARD_RULES",
+    "RULES",
+    "CheckResult",
+    "Guard",
+    "Kid",
+    "Problem",
+    "Profile",
+    "ProfileError",
+    "UnsafeValueError",
+    "Vehicle",
+    "check_profile",
+    "dumps_js",
+    "render_call",
+    "render_init",
+    "render_profile_get",
+    "render_profile_set",
+]
+
+__version__ = "0.1.0"

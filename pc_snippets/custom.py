@@ -1,0 +1,111 @@
+"""Custom profile properties: extra top-level keys the store created in PersonaClick.
+
+They are passed explicitly (``custom={...}``) so that a typo in a standard field
+name is reported instead of silently becoming a custom property.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .fields import FIELD_RULES, Context, parse_date, text
+from .problems import FieldProblem
+from .serialize import MAX_SAFE_INTEGER
+
+__all__ = ["normalise_custom"]
+
+_CUSTOM_KEY = re.compile(r"[a-z0-9_]{1,64}")
+# Keys that mean something special on JavaScript objects.
+_RESERVED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
+MAX_ITEMS = 20
+MAX_DEPTH = 3
+
+
+def _scalar(value: Any, ctx: Context) -> Any:
+    if isinstance(value, str):
+        return text(value, ctx)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise FieldProblem("invalid_number", "integer too large to send exactly")
+        return int(value)
+    if isinstance(value, (float, decimal.Decimal)):
+        as_float = float(value)
+        if not math.isfinite(as_float):
+            raise FieldProblem("invalid_number", "expected a finite number")
+        return as_float
+    if isinstance(value, datetime.date):
+        parsed = parse_date(value)
+        return parsed.isoformat() if parsed else None
+    raise FieldProblem(
+        "invalid_custom_value",
+        "custom values must be text, numbers, booleans, dates, lists or small objects",
+    )
+
+
+def _value(value: Any, ctx: Context, depth: int) -> Any:
+    if isinstance(value, Mapping):
+        if depth >= MAX_DEPTH:
+            raise FieldProblem("invalid_custom_value", "objects nested too deeply")
+        if len(value) > MAX_ITEMS:
+            raise FieldProblem("too_many", f"more than {MAX_ITEMS} entries")
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str) or not 0 < len(key) <= 64 or key in _RESERVED_KEYS:
+                raise FieldProblem("invalid_custom_key", "object keys must be 1-64 chars, not reserved")
+            try:
+                text(key, ctx)
+            except FieldProblem:
+                raise FieldProblem("invalid_custom_key", "object keys must be plain text") from None
+            if item is None:
+                continue
+            cleaned = _value(item, ctx, depth + 1)
+            if cleaned is not None:
+                out[key] = cleaned
+        return out or None
+    if isinstance(value, (list, tuple)):
+        if depth >= MAX_DEPTH:
+            raise FieldProblem("invalid_custom_value", "lists nested too deeply")
+        if len(value) > MAX_ITEMS:
+            raise FieldProblem("too_many", f"more than {MAX_ITEMS} entries")
+        items = [_value(item, ctx, depth + 1) for item in value if item is not None]
+        return [item for item in items if item is not None] or None
+    return _scalar(value, ctx)
+
+
+def normalise_custom(custom: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+    """Validate custom properties; report problems to ``ctx`` as ``custom.KEY``."""
+    out: dict[str, Any] = {}
+    if not isinstance(custom, Mapping):
+        ctx.report("custom", "invalid_type", "custom properties must be a mapping")
+        return out
+    for key, value in custom.items():
+        if not isinstance(key, str) or not _CUSTOM_KEY.fullmatch(key):
+            # A bad key is not echoed in the path (it could be anything).
+            ctx.report("custom", "invalid_custom_key",
+                       "custom property names must match [a-z0-9_]+ and be at most 64 chars")
+            continue
+        path = f"custom.{key}"
+        if key in _RESERVED_KEYS:
+            ctx.report(path, "reserved_custom_key", "this name is reserved in JavaScript")
+            continue
+        if key in FIELD_RULES:
+            ctx.report(path, "reserved_custom_key",
+                       "shadows a standard profile field; pass it as a normal field")
+            continue
+        if value is None:
+            continue
+        try:
+            cleaned = _value(value, ctx, 0)
+        except FieldProblem as problem:
+            ctx.report(path, problem.code, problem.message)
+            continue
+        if cleaned is not None:
+            out[key] = cleaned
+    return out

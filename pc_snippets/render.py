@@ -1,0 +1,308 @@
+"""Rendering PersonaClick snippets as ``<script>`` elements (``markupsafe.Markup``).
+
+Every snippet is constant JavaScript code written here plus data passed through
+:func:`~pc_snippets.serialize.dumps_js`; nothing else turns data into JS text.
+Each call snippet starts with the SDK's queue stub, so it works wherever it is
+placed: before the loader (the call is queued and replayed by the SDK) or after.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from .check import check_profile
+from .guard import Guard
+from .problems import Problem
+from .serialize import dumps_js
+
+__all__ = [
+    "DEFAULT_CDN_HOST",
+    "DEFAULT_PROFILE_EVENT",
+    "render_call",
+    "render_init",
+    "render_profile_get",
+    "render_profile_set",
+]
+
+logger = logging.getLogger("pc_snippets")
+
+DEFAULT_CDN_HOST = "cdn.personaclick.com"
+DEFAULT_PROFILE_EVENT = "personaclick:profile"
+
+# The official loader's queue stub: calls made before the SDK arrives are kept
+# in personaclick.q and replayed by the SDK.
+_STUB = (
+    "window.personaclick||(window.personaclick=function(){"
+    "(personaclick.q=personaclick.q||[]).push(arguments)});"
+)
+
+# Loads the SDK once: dns-prefetch, preconnect and preload hints, then the async
+# script. The created script inherits this script's nonce for CSPs without
+# 'strict-dynamic'.
+_LOADER = (
+    "(function(w,d,c){"
+    "var src=\"https://\"+c.cdn+\"/v3.js\",s=d.getElementsByTagName(\"script\"),i;"
+    "for(i=0;i<s.length;i++){if(s[i].src===src){return}}"
+    "function hint(rel,href,as){var l=d.createElement(\"link\");l.rel=rel;l.href=href;"
+    "if(as){l.setAttribute(\"as\",as)}d.head.appendChild(l)}"
+    "hint(\"dns-prefetch\",\"https://\"+c.cdn);hint(\"preconnect\",\"https://\"+c.cdn);"
+    "hint(\"preload\",src,\"script\");"
+    "var e=d.createElement(\"script\"),me=d.currentScript;e.async=true;e.src=src;"
+    "if(me&&me.nonce){e.nonce=me.nonce}d.head.appendChild(e)"
+    "})(window,document,"
+)
+
+# profile get handler: fills [data-personaclick-profile] elements (as text, never
+# HTML), dispatches a CustomEvent, then calls a page function looked up by its
+# dotted name at answer time. Each step is isolated so one failure can't stop
+# the others; errors are rethrown asynchronously so they still reach the console.
+_PROFILE_GET_HANDLER = (
+    "(function(c){"
+    "function later(e){setTimeout(function(){throw e},0)}"
+    "function own(v,k){return v!==null&&typeof v===\"object\"&&"
+    "Object.prototype.hasOwnProperty.call(v,k)}"
+    "function fill(p){var els=document.querySelectorAll(\"[data-personaclick-profile]\"),i,j,v,path;"
+    "for(i=0;i<els.length;i++){path=els[i].getAttribute(\"data-personaclick-profile\").split(\".\");v=p;"
+    "for(j=0;j<path.length;j++){v=own(v,path[j])?v[path[j]]:undefined}"
+    "if(v!==undefined&&v!==null&&typeof v!==\"object\"&&typeof v!==\"function\")"
+    "{els[i].textContent=String(v)}}}"
+    "function safely(f,p){try{f(p)}catch(e){later(e)}}"
+    "return function(p){if(p===null||typeof p!==\"object\"){p={}}"
+    "if(c.fill){if(document.readyState===\"loading\"){"
+    "document.addEventListener(\"DOMContentLoaded\",function(){safely(fill,p)})}"
+    "else{safely(fill,p)}}"
+    "if(c.event){safely(function(p){document.dispatchEvent("
+    "new CustomEvent(c.event,{detail:p}))},p)}"
+    "if(c.callback){safely(function(p){var n=c.callback,t=window,"
+    "i=n[0]===\"window\"?1:0,f;for(;i<n.length-1&&t!=null;i++){t=t[n[i]]}"
+    "f=t==null?undefined:t[n[n.length-1]];if(typeof f===\"function\"){f.call(t,p)}},p)}"
+    "}})("
+)
+
+_PROFILE_SET_CALL = "personaclick(" + dumps_js("profile") + "," + dumps_js("set") + ","
+_PROFILE_GET_CALL = "personaclick(" + dumps_js("profile") + "," + dumps_js("get") + ","
+
+_NONCE = re.compile(r"[A-Za-z0-9+/_-]{1,256}={0,2}")
+_SHOP_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_STREAM = re.compile(r"[A-Za-z0-9_]{1,16}")
+_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?"
+)
+_EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9:._-]{0,63}")
+_COMMAND = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_JS_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_DEVICE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_JS_RESERVED = frozenset(
+    "break case catch class const continue debugger default delete do else enum export extends "
+    "false finally for function if import in instanceof new null return super switch this throw "
+    "true try typeof var void while with yield let static implements interface package private "
+    "protected public await arguments eval undefined NaN Infinity __proto__ constructor "
+    "prototype".split()
+)
+
+
+def _nonce_attribute(nonce: str | None) -> str:
+    """`` nonce="..."`` for a valid base64/base64url nonce, '' for None."""
+    if nonce is None:
+        return ""
+    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+        raise ValueError("a CSP nonce must be base64 or base64url text (1-256 characters)")
+    # The nonce alphabet is attribute-safe already; escaping keeps that true by construction.
+    return f' nonce="{escape(nonce)}"'
+
+
+def _script(nonce_attribute: str, code: str) -> Markup:
+    # The only place a <script> element is put together: constant code plus
+    # dumps_js output, with an attribute made by _nonce_attribute.
+    return Markup(f"<script{nonce_attribute}>{code}</script>")  # noqa: S704
+
+
+def _log_problems(problems: tuple[Problem, ...]) -> None:
+    for problem in problems:
+        # Field path and rule code only: never the value (personal data).
+        logger.warning(
+            "PersonaClick profile field dropped: %s [%s] %s",
+            problem.field, problem.code, problem.message,
+        )
+
+
+def render_profile_set(
+    profile: Any,
+    *,
+    custom: Mapping[str, Any] | None = None,
+    nonce: str | None = None,
+    strict: bool = False,
+    consent: bool | None = None,
+    guard: Guard | None = None,
+) -> Markup:
+    """``<script>personaclick("profile", "set", {...});</script>`` for checked data.
+
+    ``profile`` is a :class:`~pc_snippets.Profile`, a mapping, an object with
+    attributes (an ORM user) or a :class:`~pc_snippets.CheckResult`. Lenient mode
+    (default) drops refused fields and logs each (field path and rule code only);
+    ``strict=True`` raises :class:`~pc_snippets.ProfileError`. Renders nothing
+    (empty ``Markup``) when nothing valid remains or ``consent`` is ``False``.
+
+    >>> print(render_profile_set({"email": "jane@mail.com", "first_name": "</script>"}))
+    <script>window.personaclick||...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
+    """
+    if consent is False:
+        return Markup()
+    nonce_attribute = _nonce_attribute(nonce)  # a bad nonce is a bug: fail before any work
+    result = check_profile(profile, custom=custom, guard=guard, strict=strict)
+    if result.problems:
+        _log_problems(result.problems)
+    if not result.payload:
+        return Markup()
+    return _script(nonce_attribute, f"{_STUB}{_PROFILE_SET_CALL}{dumps_js(result.payload, prechecked=True)});")
+
+
+def _callback_path(callback: str) -> list[str]:
+    segments = callback.split(".")
+    if segments == ["window"] or not all(
+        _JS_IDENTIFIER.fullmatch(segment) and segment not in _JS_RESERVED for segment in segments
+    ):
+        raise ValueError(
+            "callback must be a dotted name of a page function made of JavaScript "
+            "identifiers that are not reserved words, e.g. 'window.shop.onProfile'"
+        )
+    return segments
+
+
+@functools.lru_cache(maxsize=256)
+def _profile_get_code(callback: str | None, event: str | None, fill: bool, spa: bool) -> str:
+    config: dict[str, Any] = {}
+    if callback is not None:
+        config["callback"] = _callback_path(callback)
+    if event is not None:
+        if not _EVENT_NAME.fullmatch(event):
+            raise ValueError("event must be a DOM event name such as 'personaclick:profile'")
+        config["event"] = event
+    if fill:
+        config["fill"] = True
+    handler = _PROFILE_GET_HANDLER + dumps_js(config) + ")"
+    tail = "," + dumps_js(True) if spa else ""
+    return f"{_STUB}{_PROFILE_GET_CALL}{handler}{tail});"
+
+
+def render_profile_get(
+    *,
+    callback: str | None = None,
+    event: str | bool | None = None,
+    fill: bool = False,
+    nonce: str | None = None,
+    spa: bool = False,
+    consent: bool | None = None,
+) -> Markup:
+    """A ``personaclick("profile", "get", handler)`` block.
+
+    ``callback``: dotted name of a page function, looked up when the SDK answers
+    (``"window.shop.onProfile"``). ``event``: ``True`` or a name: dispatch a DOM
+    ``CustomEvent`` (default ``"personaclick:profile"``) with the profile as
+    ``detail``. ``fill``: put profile values, as text, into elements marked
+    ``data-personaclick-profile="path.to.key"``. With none of the three, the
+    default event is dispatched. ``consent=False`` renders nothing.
+
+    >>> "shop" in render_profile_get(callback="shop.onProfile")
+    True
+    """
+    if consent is False:
+        return Markup()
+    if event is True or (callback is None and event is None and not fill):
+        event = DEFAULT_PROFILE_EVENT
+    elif event is False:
+        event = None
+    return _script(_nonce_attribute(nonce), _profile_get_code(callback, event, bool(fill), bool(spa)))
+
+
+def _host(value: str, what: str) -> str:
+    if not isinstance(value, str) or not _HOST.fullmatch(value.strip().lower()):
+        raise ValueError(f"{what} must be a host name such as 'api.example.net'")
+    return value.strip().lower()
+
+
+@functools.lru_cache(maxsize=64)
+def _init_code(
+    shop_id: str,
+    stream: str | None,
+    cookieless: bool | None,
+    consent: bool | None,
+    spa: bool | None,
+    api_host: str | None,
+    cdn_host: str | None,
+    device_id: str | None,
+) -> str:
+    if not isinstance(shop_id, str) or not _SHOP_ID.fullmatch(shop_id):
+        raise ValueError("shop_id must be the PersonaClick shop key: 1-64 letters, digits, _ or -")
+    if stream is not None and (not isinstance(stream, str) or not _STREAM.fullmatch(stream)):
+        raise ValueError("stream must be 1-16 letters, digits or _ (None means 'web')")
+    options: dict[str, Any] = {}
+    if cookieless is not None:
+        options["cookieless"] = bool(cookieless)
+    if consent is not None:
+        options["consent"] = bool(consent)
+    if api_host:
+        options["api_host"] = _host(api_host, "api_host")
+    if cdn_host:
+        options["cdn_host"] = _host(cdn_host, "cdn_host")
+    if device_id is not None:
+        if not isinstance(device_id, str) or not _DEVICE_ID.fullmatch(device_id):
+            raise ValueError("device_id must be 1-128 letters, digits or . _ : -")
+        options["did"] = device_id
+    # init(SHOP_ID, STREAM, success, failure, options, isSpa): trailing defaults omitted.
+    args: list[Any] = ["init", shop_id, stream, None, None, options or None, True if spa else None]
+    while args[-1] is None:
+        args.pop()
+    loader = _LOADER + dumps_js({"cdn": options.get("cdn_host", DEFAULT_CDN_HOST)}) + ");"
+    call = "personaclick(" + ",".join(dumps_js(arg) for arg in args) + ");"
+    return _STUB + loader + call
+
+
+def render_init(
+    shop_id: str,
+    *,
+    stream: str | None = None,
+    nonce: str | None = None,
+    cookieless: bool | None = None,
+    consent: bool | None = None,
+    spa: bool | None = None,
+    api_host: str | None = None,
+    cdn_host: str | None = None,
+    device_id: str | None = None,
+) -> Markup:
+    """The SDK loader plus ``personaclick("init", SHOP_ID, ...)``.
+
+    ``consent=False`` passes ``{consent: false}`` (no tracking) to the SDK; pass
+    the same ``consent`` to the other renderers so no personal data is rendered.
+
+    >>> "cdn.personaclick.com" in render_init("357382bf66ac0ce2f1722677c59511")
+    True
+    """
+    code = _init_code(shop_id, stream, cookieless, consent, spa, api_host, cdn_host, device_id)
+    return _script(_nonce_attribute(nonce), code)
+
+
+def render_call(
+    command: str, *args: Any, nonce: str | None = None, consent: bool | None = None
+) -> Markup:
+    """``personaclick(command, ...args)`` for any other SDK command.
+
+    Arguments must be JSON-like data (str, int, float, bool, None, date, lists and
+    mappings); they go through the same serializer as every other snippet.
+    ``consent=False`` renders nothing.
+
+    >>> print(render_call("track", "view", {"id": "SKU-1"}))
+    <script>window.personaclick||...personaclick("track","view",{"id":"SKU-1"});</script>
+    """
+    if consent is False:
+        return Markup()
+    if not isinstance(command, str) or not _COMMAND.fullmatch(command):
+        raise ValueError("command must be an SDK command name such as 'track'")
+    code = "personaclick(" + ",".join(dumps_js(arg) for arg in (command, *args)) + ");"
+    return _script(_nonce_attribute(nonce), _STUB + code)

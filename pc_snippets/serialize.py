@@ -1,0 +1,114 @@
+"""The one function that turns data into JavaScript text.
+
+Every snippet this library emits is constant JavaScript code plus the output of
+:func:`dumps_js`. Keeping the data-to-text step in one place means there is exactly
+one place where escaping has to be right (see ``safe-embedding.md``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["MAX_SAFE_INTEGER", "UnsafeValueError", "dumps_js"]
+
+#: Largest integer a JavaScript number represents exactly (2**53 - 1).
+MAX_SAFE_INTEGER = 2**53 - 1
+
+# Object keys that a JS object *literal* treats specially: "__proto__" sets the
+# prototype instead of creating an own property.
+_FORBIDDEN_KEYS = frozenset({"__proto__"})
+
+# Characters that must never appear raw inside an inline <script>.  "<" blocks
+# "</script", "<!--" and "<script"; ">" and "&" block "-->", "]]>" and XML/XHTML
+# contexts; U+2028/U+2029 end string literals in pre-ES2019 engines.
+_HTML_UNSAFE = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
+_LINE_SEPARATORS = (("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class UnsafeValueError(ValueError):
+    """Raised when a value cannot be represented exactly and safely in JavaScript.
+
+    The message names the problem, never the value (it may be personal data).
+    """
+
+
+def _encode_default(value: object) -> object:
+    # Dates are the only non-JSON type with one obvious text form (YYYY-MM-DD).
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()
+    raise TypeError(f"values of type {type(value).__name__} cannot be sent to PersonaClick")
+
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False,  # keeps non-ASCII text readable; U+2028/9 are escaped below
+    allow_nan=False,  # NaN and Infinity are not JSON
+    separators=(",", ":"),
+    default=_encode_default,
+)
+
+
+def _check_structure(value: object, depth: int = 0) -> None:
+    """Slow path: find unsafe integers and forbidden keys anywhere in ``value``."""
+    if depth > 64:  # deeper data is surely a mistake, and a cycle must not recurse forever
+        raise UnsafeValueError("data is nested too deeply")
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise UnsafeValueError(
+                "integer outside +-(2**53 - 1) would lose precision in JavaScript"
+            )
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key in _FORBIDDEN_KEYS:
+                raise UnsafeValueError("the object key __proto__ cannot be sent")
+            _check_structure(item, depth + 1)
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _check_structure(item, depth + 1)
+
+
+def dumps_js(value: Any, *, prechecked: bool = False) -> str:
+    """Serialize ``value`` as a JavaScript expression safe inside an inline ``<script>``.
+
+    The result is JSON text (so also a valid JS literal) in which ``<``, ``>``,
+    ``&``, U+2028 and U+2029 never appear raw: they are written as ``\\uXXXX``
+    escapes, which JavaScript decodes back to the same characters.
+
+    Refused with :class:`UnsafeValueError` (or :class:`TypeError` for unknown
+    types): NaN and infinities, lone surrogates, integers beyond 2**53 - 1, the
+    object key ``__proto__``. ``prechecked=True`` skips only the walk for the last
+    two, for data the profile validation already bounded (the render hot path);
+    the escaping is the same either way.
+
+    >>> dumps_js({"name": "</script><!--<script>"})
+    '{"name":"\\\\u003C/script\\\\u003E\\\\u003C!--\\\\u003Cscript\\\\u003E"}'
+    >>> dumps_js(["&<>"])
+    '["\\\\u0026\\\\u003C\\\\u003E"]'
+    """
+    if not prechecked:
+        _check_structure(value)
+    try:
+        text = _ENCODER.encode(value)
+    except ValueError as exc:  # json raises ValueError for NaN/Infinity and cycles
+        raise UnsafeValueError(
+            "value is not representable as JSON (NaN, Infinity or a cycle)"
+        ) from exc
+    if not text.isascii():
+        if _SURROGATE.search(text):
+            raise UnsafeValueError("text contains a lone surrogate (not valid Unicode)")
+        for raw, escaped in _LINE_SEPARATORS:
+            if raw in text:
+                text = text.replace(raw, escaped)
+    for raw, escaped in _HTML_UNSAFE:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text
