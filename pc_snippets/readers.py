@@ -1,0 +1,467 @@
+"""Streaming readers for profile files: JSON, JSON Lines and CSV.
+
+Each reader yields :class:`Record` objects one at a time, so a 1 GB JSON Lines
+file (or a 1 GB JSON array) is never loaded whole. Unreadable input raises
+:class:`InputError` with the line and column where reading stopped; its message
+never quotes the file's content (it may be personal data).
+
+>>> import io
+>>> [r.data for r in read_jsonl(io.StringIO('{"email": "a@b.co"}\\n\\n{"age": 3}\\n'))]
+[{'email': 'a@b.co'}, {'age': 3}]
+>>> [r.data for r in read_csv(io.StringIO("age,bought_something,first_name\\n31,true,\\n"))]
+[{'age': 31, 'bought_something': True}]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any, Literal
+
+__all__ = [
+    "FORMATS",
+    "InputError",
+    "Record",
+    "detect_format",
+    "read_csv",
+    "read_file",
+    "read_json",
+    "read_jsonl",
+]
+
+Format = Literal["json", "jsonl", "csv"]
+FORMATS: tuple[Format, ...] = ("json", "jsonl", "csv")
+
+_EXTENSIONS: dict[str, Format] = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".jsonlines": "jsonl",
+    ".csv": "csv",
+}
+
+# The JSON array reader reads this much at a time; a record larger than the
+# buffer makes it read more (doubling, so one huge record costs O(n), not O(n^2)).
+_CHUNK = 1 << 16
+_WHITESPACE = " \t\n\r"
+_AFTER_VALUE = ",]" + _WHITESPACE
+_MAX_RECORD = 1 << 26  # 64 MiB
+
+# The CSV columns that are not text: CSV cells are always strings, so these are
+# converted before the check (other fields are text by nature).
+_CSV_NUMBERS = frozenset({"age", "loyalty_bonuses", "loyalty_bonuses_to_next_level"})
+_CSV_FLAGS = frozenset({"bought_something"})
+_CSV_TRUE = frozenset({"true"})
+_CSV_FALSE = frozenset({"false"})
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One profile read from a file.
+
+    ``number`` counts records from 1; ``line`` is the line the record starts on;
+    ``data`` is what the file holds (normally a dict, but anything JSON allows).
+    """
+
+    number: int
+    line: int
+    data: Any
+
+
+class InputError(Exception):
+    """The input cannot be read. ``line``/``column`` are 1-based, 0 when unknown.
+
+    >>> str(InputError("bad JSON: Expecting value", line=3, column=7))
+    'line 3, column 7: bad JSON: Expecting value'
+    """
+
+    def __init__(self, message: str, *, line: int = 0, column: int = 0) -> None:
+        self.message = message
+        self.line = line
+        self.column = column
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        if self.line and self.column:
+            return f"line {self.line}, column {self.column}: {self.message}"
+        if self.line:
+            return f"line {self.line}: {self.message}"
+        return self.message
+
+
+def _refuse_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity, which are not JSON.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def _json_error(
+    exc: json.JSONDecodeError, line_offset: int = 0, first_column: int = 0
+) -> InputError:
+    # exc.msg is the decoder's description ("Expecting ',' delimiter"): no content.
+    column = exc.colno + (first_column if exc.lineno == 1 else 0)
+    return InputError(f"bad JSON: {exc.msg}", line=exc.lineno + line_offset, column=column)
+
+
+def _decode_error(exc: UnicodeDecodeError, line: int) -> InputError:
+    return InputError("the file is not UTF-8 text", line=line)
+
+
+def read_jsonl(stream: IO[str]) -> Iterator[Record]:
+    """JSON Lines: one JSON value per line; blank lines are skipped.
+
+    Only ``\\n``, ``\\r`` and ``\\r\\n`` end a line (U+2028 inside a value does not).
+    """
+    number = 0
+    line_number = 0
+    loads = _DECODER.decode
+    try:
+        for line_number, line in enumerate(stream, 1):
+            if not line or line.isspace():
+                continue
+            try:
+                data = loads(line)
+            except json.JSONDecodeError as exc:
+                raise _json_error(exc, line_number - 1) from None
+            except ValueError as exc:  # NaN / Infinity
+                raise InputError(f"bad JSON: {exc}", line=line_number) from None
+            except RecursionError:
+                raise InputError("bad JSON: nested too deeply", line=line_number) from None
+            number += 1
+            yield Record(number, line_number, data)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(exc, line_number + 1) from None
+
+
+class _Position:
+    """Turns offsets in a sliding text buffer into line and column numbers."""
+
+    __slots__ = ("base_column", "base_line")
+
+    def __init__(self) -> None:
+        self.base_line = 1  # line of buffer[0]
+        self.base_column = 1  # column of buffer[0]
+
+    def at(self, buffer: str, index: int) -> tuple[int, int]:
+        newlines = buffer.count("\n", 0, index)
+        if newlines:
+            return self.base_line + newlines, index - buffer.rfind("\n", 0, index)
+        return self.base_line, self.base_column + index
+
+    def advance(self, buffer: str, index: int) -> None:
+        """Forget ``buffer[:index]``."""
+        self.base_line, self.base_column = self.at(buffer, index)
+
+
+def read_json(stream: IO[str]) -> Iterator[Record]:
+    """A JSON document: one object (one record) or an array (one record per element).
+
+    Arrays are decoded element by element from a sliding buffer, so a huge array
+    never needs to fit in memory at once.
+    """
+    try:
+        yield from _read_json(stream)
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text") from None
+    except RecursionError:
+        raise InputError("bad JSON: nested too deeply") from None
+
+
+def _skip_space(buffer: str, index: int) -> int:
+    while index < len(buffer) and buffer[index] in _WHITESPACE:
+        index += 1
+    return index
+
+
+def _read_json(stream: IO[str]) -> Iterator[Record]:
+    position = _Position()
+    buffer = stream.read(_CHUNK)
+    eof = not buffer
+    index = _skip_space(buffer, 0)
+    while index >= len(buffer) and not eof:  # a file that starts with lots of blank space
+        position.advance(buffer, index)
+        buffer = stream.read(_CHUNK)
+        eof = not buffer
+        index = _skip_space(buffer, 0)
+    if index >= len(buffer):
+        return  # an empty document holds no records
+    if buffer[index] != "[":
+        # One value (normally an object): decoded whole, it is a single record.
+        line, column = position.at(buffer, index)
+        text = buffer[index:] + stream.read()
+        try:
+            data = _DECODER.decode(text)
+        except json.JSONDecodeError as exc:
+            raise _json_error(exc, line - 1, column - 1) from None
+        except ValueError as exc:
+            raise InputError(f"bad JSON: {exc}", line=line, column=column) from None
+        yield Record(1, line, data)
+        return
+
+    number = 0
+    index += 1
+    expect_value = True  # after "[" or ","
+    first = True
+    want = _CHUNK
+    while True:
+        index = _skip_space(buffer, index)
+        if index >= len(buffer) - 1 and not eof:
+            # Keep at least one character of lookahead; read more.
+            position.advance(buffer, index)
+            more = stream.read(want)
+            eof = not more
+            buffer = buffer[index:] + more
+            index = 0
+            continue
+        if index >= len(buffer):
+            line, column = position.at(buffer, index)
+            raise InputError("bad JSON: the array is not closed with ]", line=line, column=column)
+        char = buffer[index]
+        if char == "]" and (first or not expect_value):
+            index += 1
+            break
+        if not expect_value:
+            if char != ",":
+                line, column = position.at(buffer, index)
+                raise InputError("bad JSON: Expecting ',' delimiter", line=line, column=column)
+            index += 1
+            expect_value = True
+            continue
+        try:
+            data, end = _DECODER.raw_decode(buffer, index)
+        except json.JSONDecodeError as exc:
+            # Maybe the value is cut off by the end of the buffer: read more
+            # (twice as much each time) before calling it an error, up to a size
+            # no real profile reaches (a broken file must not be read whole).
+            if not eof and len(buffer) - index < _MAX_RECORD:
+                position.advance(buffer, index)
+                more = stream.read(want)
+                eof = not more
+                buffer = buffer[index:] + more
+                index = 0
+                want *= 2
+                continue
+            line, column = position.at(buffer, exc.pos)
+            raise InputError(f"bad JSON: {exc.msg}", line=line, column=column) from None
+        except ValueError as exc:
+            line, column = position.at(buffer, index)
+            raise InputError(f"bad JSON: {exc}", line=line, column=column) from None
+        if (
+            not eof
+            and isinstance(data, (int, float))
+            and (end >= len(buffer) or buffer[end] not in _AFTER_VALUE)
+            and len(buffer) - index < _MAX_RECORD
+        ):
+            # A number cut by the end of the buffer ("12" of "12e3") continues in the next chunk.
+            position.advance(buffer, index)
+            more = stream.read(want)
+            eof = not more
+            buffer = buffer[index:] + more
+            index = 0
+            want *= 2
+            continue
+        want = _CHUNK
+        number += 1
+        line, _ = position.at(buffer, index)
+        yield Record(number, line, data)
+        first = False
+        expect_value = False
+        index = end
+        if index > _CHUNK:
+            # Drop what has been decoded so the buffer stays small.
+            position.advance(buffer, index)
+            buffer = buffer[index:]
+            index = 0
+    rest = buffer[index:]
+    while True:
+        if rest.strip(_WHITESPACE):
+            line, column = position.at(buffer, index + len(rest) - len(rest.lstrip(_WHITESPACE)))
+            raise InputError("bad JSON: Extra data after the array", line=line, column=column)
+        if eof:
+            return
+        position.advance(buffer, len(buffer))
+        buffer = stream.read(_CHUNK)
+        index = 0
+        rest = buffer
+        eof = not buffer
+
+
+def _coerce_number(text: str) -> int | float | str:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return text  # left as text: the check reports it as not a number
+    # "nan"/"inf" parse as floats but are refused by the check like any non-finite number.
+    return number
+
+
+def _coerce_flag(text: str) -> bool | str:
+    folded = text.lower()
+    if folded in _CSV_TRUE:
+        return True
+    if folded in _CSV_FALSE:
+        return False
+    return text  # "yes", "1" ...: left as text so the check refuses it (no guessing)
+
+
+def _coercers(header: list[str]) -> list[Callable[[str], Any] | None]:
+    out: list[Callable[[str], Any] | None] = []
+    for name in header:
+        if name in _CSV_NUMBERS:
+            out.append(_coerce_number)
+        elif name in _CSV_FLAGS:
+            out.append(_coerce_flag)
+        else:
+            out.append(None)
+    return out
+
+
+def read_csv(stream: IO[str]) -> Iterator[Record]:
+    """CSV with a header row of field names; one profile per row.
+
+    Cells are text, so ``age`` and ``loyalty_bonuses*`` become numbers and
+    ``bought_something`` becomes ``true``/``false`` (any case); a cell that does
+    not convert is passed on as text and the check reports it. Empty cells are
+    omitted (never sent as empty values). Nested fields (``kids``, ``auto``)
+    cannot be written in CSV.
+    """
+    reader = csv.reader(stream, strict=True)
+    line = 0
+    try:
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        line = reader.line_num
+        header = [name.strip() for name in header]
+        if not any(header):
+            raise InputError("the CSV header row is empty", line=1)
+        seen: set[str] = set()
+        for column, name in enumerate(header, 1):
+            if not name:
+                raise InputError("the CSV header has an empty column name", line=1, column=column)
+            if name in seen:
+                raise InputError("the CSV header names a column twice", line=1, column=column)
+            seen.add(name)
+        coercers = _coercers(header)
+        columns = list(zip(header, coercers, strict=True))
+        width = len(header)
+        number = 0
+        for row in reader:
+            start = line + 1
+            line = reader.line_num
+            if not row:
+                continue  # a blank line
+            if len(row) > width:
+                raise InputError(
+                    f"the row has {len(row)} cells but the header has {width} columns", line=start
+                )
+            data: dict[str, Any] = {}
+            for (name, coerce), cell in zip(columns, row, strict=False):
+                cell = cell.strip()
+                if cell:
+                    data[name] = coerce(cell) if coerce is not None else cell
+            number += 1
+            yield Record(number, start, data)
+    except csv.Error as exc:
+        raise InputError(f"bad CSV: {exc}", line=reader.line_num) from None
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text", line=line + 1) from None
+
+
+def detect_format(path: str, first_line: str) -> Format:
+    """Pick the reader from the file name, else from the first line.
+
+    ``.json`` / ``.jsonl`` (``.ndjson``) / ``.csv`` decide by name. Otherwise a
+    first line that is a whole JSON value means JSON Lines, one that starts with
+    ``{`` or ``[`` means JSON, anything else CSV.
+
+    >>> detect_format("users.ndjson", "")
+    'jsonl'
+    >>> detect_format("-", '{"email": "a@b.co"}')
+    'jsonl'
+    >>> detect_format("export", "email,first_name")
+    'csv'
+    """
+    extension = os.path.splitext(path)[1].lower()
+    if extension in _EXTENSIONS:
+        return _EXTENSIONS[extension]
+    stripped = first_line.strip()
+    if stripped.startswith("{"):
+        try:
+            _DECODER.decode(stripped)
+        except ValueError:
+            return "json"
+        return "jsonl"
+    if stripped.startswith("["):
+        return "json"
+    return "csv"
+
+
+_READERS: dict[Format, Callable[[IO[str]], Iterator[Record]]] = {
+    "json": read_json,
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+}
+
+
+def read_file(path: str, file_format: Format | None = None) -> Iterator[Record]:
+    """Open ``path`` (``"-"`` is standard input) and yield its records.
+
+    ``file_format`` overrides detection. Missing or unreadable files raise
+    :class:`InputError`. A UTF-8 byte order mark is ignored.
+    """
+    import sys
+
+    raw: io.BufferedReader
+    if path == "-":
+        raw = io.BufferedReader(io.FileIO(sys.stdin.fileno(), "rb", closefd=False), _CHUNK)
+    else:
+        try:
+            raw = io.BufferedReader(io.FileIO(path, "rb"), _CHUNK)
+        except FileNotFoundError:
+            raise InputError("no such file") from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not a file") from None
+        except PermissionError:
+            raise InputError("permission denied") from None
+        except OSError as exc:
+            raise InputError(f"cannot open: {exc.strerror or 'error'}") from None
+    try:
+        if file_format is None:
+            extension = os.path.splitext(path)[1].lower()
+            file_format = _EXTENSIONS.get(extension)
+        if file_format is None:
+            # Peek (without consuming) at the start to recognise the format.
+            head = raw.peek(_CHUNK)[:_CHUNK].decode("utf-8-sig", errors="replace")
+            file_format = _sniff(head)
+        # newline="": lines end at "\n", "\r\n" or "\r" only (never U+2028), and the
+        # csv module needs the line endings untouched.
+        stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        yield from _READERS[file_format](stream)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or 'error'}") from None
+    finally:
+        raw.close()
+
+
+def _sniff(head: str) -> Format:
+    stripped = head.lstrip()
+    if stripped.startswith("["):
+        return "json"
+    if stripped.startswith("{"):
+        first_line, newline, _ = stripped.partition("\n")
+        if not newline:
+            return "jsonl"  # one line: the same single record either way
+        return detect_format("", first_line)
+    return "csv"
