@@ -1,0 +1,489 @@
+"""What every framework adapter shares: settings, the per-request pipeline, headers.
+
+Adapters (:mod:`pc_snippets.jinja`, :mod:`pc_snippets.flask`,
+:mod:`pc_snippets.django`, :mod:`pc_snippets.starlette`) only *find* inputs: the
+settings, the current visitor, the CSP nonce, consent. They describe them with a
+:class:`Hooks` subclass and call the ``render_*_for`` functions here, which call the
+core renderers. Nothing here formats JavaScript, and nothing here imports a web
+framework: this module is safe to import with only the core installed.
+
+>>> hooks = StaticHooks(Settings(shop_id="shop1"))
+>>> "personaclick(\\"init\\",\\"shop1\\")" in render_init_for(hooks, {})
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from markupsafe import Markup
+
+from .check import CheckResult, check_profile
+from .guard import Guard
+from .render import render_call, render_init, render_profile_get, render_profile_set
+from .serialize import dumps_js
+
+__all__ = [
+    "DEFAULT",
+    "SEND_ONCE_SESSION_KEY",
+    "ContextLike",
+    "Hooks",
+    "SendOnce",
+    "Settings",
+    "StaticHooks",
+    "context_nonce",
+    "is_anonymous",
+    "nonce_text",
+    "private_cache_control",
+    "render_call_for",
+    "render_init_for",
+    "render_profile_get_for",
+    "render_profile_set_for",
+    "settings_problems",
+]
+
+#: Session key holding the send-once fingerprint (never the data itself).
+SEND_ONCE_SESSION_KEY = "_personaclick_profile"
+
+
+class _Default:
+    """Marks "argument not given" where ``None`` is a meaningful value."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+#: ``profile`` argument meaning "use the hooks' current visitor".
+DEFAULT: Any = _Default()
+
+
+class ContextLike(Protocol):
+    """A template context (Jinja's ``Context``, Django's ``Context``) or a mapping."""
+
+    def get(self, key: str, default: Any = None, /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Adapter settings, the same for every framework (each reads them its own way).
+
+    >>> Settings(shop_id="shop1", stream="web").stream
+    'web'
+    """
+
+    shop_id: str | None = None
+    stream: str | None = None
+    enabled: bool = True
+    strict: bool = False
+    send_once: bool = False
+    cookieless: bool | None = None
+    spa: bool = False
+    api_host: str | None = None
+    cdn_host: str | None = None
+    guard: Guard | None = field(default=None, compare=False)
+
+
+#: Setting name suffix -> (Settings attribute, accepted types, meaning) for readers.
+SETTING_NAMES: dict[str, str] = {
+    "SHOP_ID": "shop_id",
+    "STREAM": "stream",
+    "ENABLED": "enabled",
+    "STRICT": "strict",
+    "SEND_ONCE": "send_once",
+    "COOKIELESS": "cookieless",
+    "SPA": "spa",
+    "API_HOST": "api_host",
+    "CDN_HOST": "cdn_host",
+}
+
+_BOOLEANS = ("enabled", "strict", "send_once", "spa")
+_OPTIONAL_BOOLEANS = ("cookieless",)
+_OPTIONAL_TEXT = ("stream", "api_host", "cdn_host")
+
+# A shop id the core accepts, used to check the other init settings one at a time.
+_PROBE_SHOP_ID = "probe"
+
+
+def settings_problems(
+    values: Mapping[str, Any], *, prefix: str = "PERSONACLICK_"
+) -> list[tuple[str, str]]:
+    """Check raw setting values; return ``(code, message)`` pairs, empty when fine.
+
+    ``values`` maps :class:`Settings` attribute names (plus ``guard_disabled`` and
+    ``placeholder_domains``) to what the app configured. The core renderers do the
+    checking, so an adapter accepts exactly what the renderers accept. Codes:
+    ``E001`` missing shop id, ``E002`` malformed shop id, ``E003`` malformed
+    stream/host, ``E004`` wrong type, ``E005`` bad guard settings.
+
+    >>> settings_problems({"shop_id": None, "enabled": True})[0][0]
+    'E001'
+    >>> settings_problems({"shop_id": None, "enabled": False})
+    []
+    """
+    problems: list[tuple[str, str]] = []
+    for name in _BOOLEANS:
+        if name in values and not isinstance(values[name], bool):
+            problems.append(("E004", f"{prefix}{name.upper()} must be True or False"))
+    for name in _OPTIONAL_BOOLEANS:
+        if values.get(name) is not None and not isinstance(values[name], bool):
+            problems.append(("E004", f"{prefix}{name.upper()} must be True, False or None"))
+    for name in _OPTIONAL_TEXT:
+        if values.get(name) is not None and not isinstance(values[name], str):
+            problems.append(("E004", f"{prefix}{name.upper()} must be a string or None"))
+    if values.get("enabled", True) is False:
+        return problems  # a disabled integration needs no shop id
+    shop_id = values.get("shop_id")
+    if shop_id is None or shop_id == "":
+        problems.append((
+            "E001",
+            f"{prefix}SHOP_ID is not set: set it to the shop key from your PersonaClick "
+            f"account, or set {prefix}ENABLED = False to switch the snippets off",
+        ))
+    else:
+        try:
+            render_init(shop_id)
+        except ValueError as exc:
+            problems.append(("E002", f"{prefix}SHOP_ID is malformed: {exc}"))
+    for name in _OPTIONAL_TEXT:
+        value = values.get(name)
+        if isinstance(value, str):
+            try:
+                render_init(_PROBE_SHOP_ID, **{name: value})  # type: ignore[arg-type]
+            except ValueError as exc:
+                problems.append(("E003", f"{prefix}{name.upper()} is malformed: {exc}"))
+    try:
+        guard_from(values.get("guard_disabled"), values.get("placeholder_domains"))
+    except (TypeError, ValueError) as exc:
+        problems.append(("E005", f"{prefix}GUARD_DISABLED / {prefix}PLACEHOLDER_DOMAINS: {exc}"))
+    return problems
+
+
+def guard_from(disabled: Any, placeholder_domains: Any) -> Guard | None:
+    """A :class:`~pc_snippets.Guard` from two list settings; ``None`` for the default."""
+    if not disabled and not placeholder_domains:
+        return None
+    for value in (disabled, placeholder_domains):
+        if isinstance(value, str) or not isinstance(value, Iterable | None):
+            raise TypeError("must be lists of strings")
+    return Guard(disabled=disabled or (), placeholder_domains=placeholder_domains or ())
+
+
+def settings_from(values: Mapping[str, Any]) -> Settings:
+    """Build :class:`Settings` from checked values (see :func:`settings_problems`)."""
+    known = {name: values[name] for name in SETTING_NAMES.values() if name in values}
+    guard = guard_from(values.get("guard_disabled"), values.get("placeholder_domains"))
+    return Settings(**known, guard=guard)
+
+
+def is_anonymous(user: Any) -> bool:
+    """True for "no visitor": ``None``, ``""``, or an object with a false ``is_authenticated``.
+
+    Covers Django's ``AnonymousUser``, Flask-Login's ``AnonymousUserMixin`` and
+    Starlette's ``UnauthenticatedUser``. Mappings count as known visitors.
+
+    >>> is_anonymous(None), is_anonymous({"email": "jane@mail.com"})
+    (True, False)
+    """
+    if user is None or (isinstance(user, str) and not user):
+        return True
+    if isinstance(user, Mapping | CheckResult):
+        return False
+    return getattr(user, "is_authenticated", True) is False
+
+
+def nonce_text(value: Any) -> str | None:
+    """A nonce as text, from a string, a lazy object or a zero-argument callable.
+
+    Lazy nonces (django-csp, Django 6) are *false* until evaluated, so this never
+    tests truthiness before calling ``str()``.
+
+    >>> nonce_text(lambda: "abc"), nonce_text(""), nonce_text(None)
+    ('abc', None, None)
+    """
+    if value is None:
+        return None
+    if callable(value) and not isinstance(value, str):
+        value = value()  # Flask-Talisman's csp_nonce() template global
+        if value is None:
+            return None
+    text = str(value)
+    return text or None
+
+
+def context_nonce(context: ContextLike) -> str | None:
+    """The nonce a template context offers: ``csp_nonce`` (value or callable), then
+    ``request.csp_nonce``.
+
+    >>> context_nonce({"csp_nonce": "abc"})
+    'abc'
+    """
+    nonce = nonce_text(_defined(context.get("csp_nonce")))
+    if nonce is None:
+        request = _defined(context.get("request"))
+        if request is not None:
+            nonce = nonce_text(getattr(request, "csp_nonce", None))
+    return nonce
+
+
+def _defined(value: Any) -> Any:
+    # Jinja's Undefined (a missing variable) counts as absent; imported lazily
+    # nowhere: jinja2 is a core dependency.
+    from jinja2 import Undefined
+
+    return None if isinstance(value, Undefined) else value
+
+
+class SendOnce:
+    """Skip a ``profile set`` identical to one already rendered in this session.
+
+    Only an HMAC of the payload is stored (session cookies are often readable by
+    the visitor; a plain hash of an email could be confirmed by guessing).
+
+    >>> session: dict[str, str] = {}
+    >>> once = SendOnce(session, b"secret")
+    >>> result = check_profile({"email": "jane@mail.com"})
+    >>> once.seen(result), once.remember(result), once.seen(result)
+    (False, None, True)
+    >>> "jane" in str(session)
+    False
+    """
+
+    __slots__ = ("_key", "_session")
+
+    def __init__(self, session: MutableMapping[str, Any], secret: bytes | str) -> None:
+        if isinstance(secret, str):
+            secret = secret.encode("utf-8")
+        if not secret:
+            raise ValueError("send-once needs the application's secret key")
+        self._session = session
+        self._key = hashlib.sha256(b"pc_snippets.send_once\x00" + secret).digest()
+
+    def fingerprint(self, result: CheckResult) -> str:
+        """HMAC-SHA256 of exactly the JavaScript data that would be sent."""
+        data = dumps_js(result.payload).encode("utf-8")
+        return hmac.new(self._key, data, hashlib.sha256).hexdigest()
+
+    def seen(self, result: CheckResult) -> bool:
+        """Whether this exact payload was rendered earlier in the session."""
+        stored = self._session.get(SEND_ONCE_SESSION_KEY)
+        return isinstance(stored, str) and hmac.compare_digest(stored, self.fingerprint(result))
+
+    def remember(self, result: CheckResult) -> None:
+        """Record that this payload was rendered."""
+        fingerprint = self.fingerprint(result)
+        if self._session.get(SEND_ONCE_SESSION_KEY) != fingerprint:
+            self._session[SEND_ONCE_SESSION_KEY] = fingerprint
+
+
+class Hooks:
+    """How an adapter finds the inputs of one render. Subclass per framework.
+
+    Every method receives the template context (anything with ``.get``). The
+    defaults suit a plain Jinja environment: nonce from the context, no consent
+    decision, no default visitor, no session, no response to mark.
+    """
+
+    def settings(self, context: ContextLike) -> Settings:
+        """The settings in force for this render."""
+        raise NotImplementedError
+
+    def nonce(self, context: ContextLike) -> str | None:
+        """The CSP nonce of the current response (see :func:`context_nonce`)."""
+        return context_nonce(context)
+
+    def consent(self, context: ContextLike) -> bool | None:
+        """``False``: the visitor refused tracking; ``None``: no decision needed."""
+        return None
+
+    def profile(self, context: ContextLike) -> Any:
+        """The current visitor's profile (user object, mapping) or ``None``."""
+        return None
+
+    def send_once(self, context: ContextLike) -> SendOnce | None:
+        """A :class:`SendOnce` over the visitor's session, or ``None`` (always send)."""
+        return None
+
+    def personal_data_rendered(self, context: ContextLike) -> None:
+        """Called when a snippet with personal data went into the page.
+
+        Adapters mark the response here so it gets ``Cache-Control: private``.
+        """
+
+
+class StaticHooks(Hooks):
+    """Hooks with fixed settings and otherwise the defaults (handy in tests and scripts)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def settings(self, context: ContextLike) -> Settings:
+        return self._settings
+
+
+def _combine_consent(explicit: bool | None, decided: Callable[[], bool | None]) -> bool | None:
+    # A template may withhold consent but never grant what the app's decision refused.
+    found = decided()
+    if found is False or explicit is False:
+        return False
+    return explicit if explicit is not None else found
+
+
+def _nonce(hooks: Hooks, context: ContextLike, explicit: str | None) -> str | None:
+    return explicit if explicit is not None else hooks.nonce(context)
+
+
+def _require_shop_id(settings: Settings) -> str:
+    if not settings.shop_id:
+        raise RuntimeError(
+            "PersonaClick shop id is not configured (PERSONACLICK_SHOP_ID, or "
+            "personaclick_shop_id on a Jinja environment)"
+        )
+    return settings.shop_id
+
+
+def render_init_for(
+    hooks: Hooks,
+    context: ContextLike,
+    *,
+    nonce: str | None = None,
+    consent: bool | None = None,
+    stream: str | None = None,
+    spa: bool | None = None,
+    device_id: str | None = None,
+) -> Markup:
+    """The SDK loader and ``init`` with the adapter's settings, nonce and consent.
+
+    Without consent ``init`` still renders, carrying ``consent: false``.
+    """
+    settings = hooks.settings(context)
+    if not settings.enabled:
+        return Markup()
+    return render_init(
+        _require_shop_id(settings),
+        stream=stream if stream is not None else settings.stream,
+        nonce=_nonce(hooks, context, nonce),
+        cookieless=settings.cookieless,
+        consent=_combine_consent(consent, lambda: hooks.consent(context)),
+        spa=(spa if spa is not None else settings.spa) or None,
+        api_host=settings.api_host,
+        cdn_host=settings.cdn_host,
+        device_id=device_id,
+    )
+
+
+def render_profile_set_for(
+    hooks: Hooks,
+    context: ContextLike,
+    profile: Any = DEFAULT,
+    *,
+    custom: Mapping[str, Any] | None = None,
+    strict: bool | None = None,
+    nonce: str | None = None,
+    consent: bool | None = None,
+) -> Markup:
+    """``profile set`` for ``profile`` (default: the hooks' current visitor).
+
+    Renders nothing when the adapter is disabled, the visitor is anonymous or did
+    not consent, nothing valid remains, or (send-once) the same data was already
+    rendered in this session. Strict mode raises :class:`~pc_snippets.ProfileError`.
+    """
+    settings = hooks.settings(context)
+    if not settings.enabled:
+        return Markup()
+    if profile is DEFAULT:
+        profile = hooks.profile(context)
+    if is_anonymous(profile):
+        return Markup()
+    consent = _combine_consent(consent, lambda: hooks.consent(context))
+    if consent is False:
+        return Markup()
+    result = check_profile(
+        profile,
+        custom=custom,
+        guard=settings.guard,
+        strict=settings.strict if strict is None else strict,
+    )
+    if not result.payload:
+        # Nothing to send; let the core log what was refused.
+        return render_profile_set(result)
+    once = hooks.send_once(context) if settings.send_once else None
+    if once is not None and once.seen(result):
+        return Markup()
+    html = render_profile_set(result, nonce=_nonce(hooks, context, nonce))
+    hooks.personal_data_rendered(context)
+    if once is not None:
+        once.remember(result)
+    return html
+
+
+def render_profile_get_for(
+    hooks: Hooks,
+    context: ContextLike,
+    *,
+    callback: str | None = None,
+    event: str | bool | None = None,
+    fill: bool = False,
+    spa: bool | None = None,
+    nonce: str | None = None,
+    consent: bool | None = None,
+) -> Markup:
+    """``profile get`` with the adapter's nonce and consent (nothing without consent)."""
+    settings = hooks.settings(context)
+    if not settings.enabled:
+        return Markup()
+    if _combine_consent(consent, lambda: hooks.consent(context)) is False:
+        return Markup()
+    return render_profile_get(
+        callback=callback,
+        event=event,
+        fill=fill,
+        nonce=_nonce(hooks, context, nonce),
+        spa=settings.spa if spa is None else spa,
+    )
+
+
+def render_call_for(
+    hooks: Hooks,
+    context: ContextLike,
+    command: str,
+    *args: Any,
+    nonce: str | None = None,
+    consent: bool | None = None,
+) -> Markup:
+    """Any other SDK command (``track`` ...) with the adapter's nonce and consent."""
+    settings = hooks.settings(context)
+    if not settings.enabled:
+        return Markup()
+    if _combine_consent(consent, lambda: hooks.consent(context)) is False:
+        return Markup()
+    return render_call(command, *args, nonce=_nonce(hooks, context, nonce))
+
+
+def private_cache_control(value: str | None) -> str:
+    """The ``Cache-Control`` value for a response carrying one visitor's data.
+
+    ``public`` (and ``s-maxage``/``proxy-revalidate``, which only concern shared
+    caches) are replaced by ``private``; everything else, ``no-store`` included,
+    is kept in order.
+
+    >>> private_cache_control("public, max-age=60, s-maxage=600")
+    'private, max-age=60'
+    >>> private_cache_control("no-store")
+    'private, no-store'
+    >>> private_cache_control(None)
+    'private'
+    """
+    kept = []
+    for directive in (value or "").split(","):
+        directive = directive.strip()
+        name = directive.partition("=")[0].strip().lower()
+        if not directive or name in ("public", "private", "s-maxage", "proxy-revalidate"):
+            continue
+        kept.append(directive)
+    return ", ".join(["private", *kept])

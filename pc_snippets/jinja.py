@@ -1,0 +1,259 @@
+"""Jinja2 extension: ``{% personaclick_init %}``, ``{% personaclick_profile_set user %}`` ...
+
+>>> from jinja2 import Environment
+>>> env = Environment(extensions=[PersonaClickExtension], autoescape=True)
+>>> env.extend(personaclick_shop_id="357382bf66ac0ce2f1722677c59511")
+>>> page = env.from_string(
+...     "{% personaclick_init %}{% personaclick_profile_set user %}"
+...     '{{ personaclick_profile_get(callback="shop.onProfile") }}'
+... )
+>>> html = page.render(user={"email": "jane@mail.com"}, csp_nonce="r4nd0m")
+>>> html.count('<script nonce="r4nd0m">')
+3
+
+Tags and globals take the same arguments:
+
+- ``personaclick_init`` (``stream``, ``spa``, ``device_id``, ``nonce``, ``consent``)
+- ``personaclick_profile_set [profile]`` (``custom``, ``strict``, ``nonce``, ``consent``);
+  without a profile, the environment's profile loader (adapters: the current user)
+- ``personaclick_profile_get`` (``callback``, ``event``, ``fill``, ``spa``, ``nonce``, ``consent``)
+- ``personaclick_call command, args...`` (``nonce``, ``consent``)
+
+Settings are environment attributes, set with ``env.extend(...)``:
+``personaclick_shop_id``, ``personaclick_stream``, ``personaclick_enabled``,
+``personaclick_strict``, ``personaclick_cookieless``, ``personaclick_spa``,
+``personaclick_api_host``, ``personaclick_cdn_host``, ``personaclick_guard``,
+``personaclick_consent`` (bool, or a callable taking the template context) and
+``personaclick_profile_loader`` (a callable taking the template context).
+Framework adapters set ``personaclick_hooks`` instead (a
+:class:`~pc_snippets._integration.Hooks`).
+
+The nonce is found without the template passing it: an explicit ``nonce=``
+first, then the context's ``csp_nonce`` (value or callable), then
+``request.csp_nonce``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jinja2 import StrictUndefined, nodes
+from jinja2.environment import Environment
+from jinja2.exceptions import TemplateSyntaxError
+from jinja2.ext import Extension
+from jinja2.parser import Parser
+from jinja2.runtime import Context, Undefined
+from jinja2.utils import pass_context
+from markupsafe import Markup
+
+from ._integration import (
+    DEFAULT,
+    Hooks,
+    Settings,
+    render_call_for,
+    render_init_for,
+    render_profile_get_for,
+    render_profile_set_for,
+)
+
+__all__ = ["EnvironmentHooks", "PersonaClickExtension", "hooks_for"]
+
+# Environment attributes read as settings, with their defaults.
+_SETTING_ATTRIBUTES: dict[str, Any] = {
+    "personaclick_shop_id": None,
+    "personaclick_stream": None,
+    "personaclick_enabled": True,
+    "personaclick_strict": False,
+    "personaclick_cookieless": None,
+    "personaclick_spa": False,
+    "personaclick_api_host": None,
+    "personaclick_cdn_host": None,
+    "personaclick_guard": None,
+}
+_SETTINGS_DEFAULTS = tuple(_SETTING_ATTRIBUTES.items())
+
+# Keyword arguments each tag accepts (checked at compile time for a clear error).
+_TAG_KEYWORDS: dict[str, frozenset[str]] = {
+    "personaclick_init": frozenset({"stream", "spa", "device_id", "nonce", "consent"}),
+    "personaclick_profile_set": frozenset({"custom", "strict", "nonce", "consent"}),
+    "personaclick_profile_get": frozenset(
+        {"callback", "event", "fill", "spa", "nonce", "consent"}
+    ),
+    "personaclick_call": frozenset({"nonce", "consent"}),
+}
+# How many positional arguments each tag takes (None: any number).
+_TAG_POSITIONAL: dict[str, int | None] = {
+    "personaclick_init": 0,
+    "personaclick_profile_set": 1,
+    "personaclick_profile_get": 0,
+    "personaclick_call": None,
+}
+
+
+class EnvironmentHooks(Hooks):
+    """Hooks for a plain Jinja environment: settings from ``personaclick_*`` attributes."""
+
+    def __init__(self, environment: Environment) -> None:
+        self._environment = environment
+        self._key: tuple[Any, ...] = ()
+        self._settings = Settings()
+
+    def settings(self, context: Any) -> Settings:
+        env = self._environment
+        # Attributes may change after the environment is built; rebuild only then.
+        key = tuple(getattr(env, name, default) for name, default in _SETTINGS_DEFAULTS)
+        if key != self._key:
+            shop_id, stream, enabled, strict, cookieless, spa, api_host, cdn_host, guard = key
+            self._settings = Settings(
+                shop_id=shop_id, stream=stream, enabled=bool(enabled), strict=bool(strict),
+                cookieless=cookieless, spa=bool(spa), api_host=api_host, cdn_host=cdn_host,
+                guard=guard,
+            )
+            self._key = key
+        return self._settings
+
+    def consent(self, context: Any) -> bool | None:
+        decide = getattr(self._environment, "personaclick_consent", None)
+        if callable(decide):
+            return _optional_bool(decide(context))
+        return _optional_bool(decide)
+
+    def profile(self, context: Any) -> Any:
+        loader = getattr(self._environment, "personaclick_profile_loader", None)
+        return loader(context) if callable(loader) else None
+
+
+def _optional_bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def hooks_for(environment: Environment) -> Hooks:
+    """The hooks an environment renders with: an adapter's, else :class:`EnvironmentHooks`."""
+    hooks = getattr(environment, "personaclick_hooks", None)
+    if isinstance(hooks, Hooks):
+        return hooks
+    extension = environment.extensions[PersonaClickExtension.identifier]
+    return extension.default_hooks  # type: ignore[attr-defined, no-any-return]
+
+
+def _absent(value: Any) -> Any:
+    # A missing template variable is "no visitor"; StrictUndefined still raises.
+    if isinstance(value, StrictUndefined):
+        value._fail_with_undefined_error()
+    return None if isinstance(value, Undefined) else value
+
+
+@pass_context
+def personaclick_init(context: Context, **options: Any) -> Markup:
+    """``{{ personaclick_init() }}``: SDK loader and ``init`` (see the module docs)."""
+    return render_init_for(hooks_for(context.environment), context, **_clean(options))
+
+
+@pass_context
+def personaclick_profile_set(context: Context, profile: Any = DEFAULT, **options: Any) -> Markup:
+    """``{{ personaclick_profile_set(user) }}``: ``profile set`` for ``user``."""
+    if profile is not DEFAULT:
+        profile = _absent(profile)
+    return render_profile_set_for(
+        hooks_for(context.environment), context, profile, **_clean(options)
+    )
+
+
+@pass_context
+def personaclick_profile_get(context: Context, **options: Any) -> Markup:
+    """``{{ personaclick_profile_get(callback="shop.onProfile") }}``: ``profile get``."""
+    return render_profile_get_for(hooks_for(context.environment), context, **_clean(options))
+
+
+@pass_context
+def personaclick_call(context: Context, command: str, *args: Any, **options: Any) -> Markup:
+    """``{{ personaclick_call("track", "view", {"id": 42}) }}``: any other SDK command."""
+    return render_call_for(
+        hooks_for(context.environment), context, command, *args, **_clean(options)
+    )
+
+
+def _clean(options: dict[str, Any]) -> dict[str, Any]:
+    # An undefined keyword argument (nonce=missing_var) means "not given".
+    for key, value in options.items():
+        if isinstance(value, Undefined):
+            options[key] = _absent(value)
+    return options
+
+
+_GLOBALS: dict[str, Callable[..., Markup]] = {
+    "personaclick_init": personaclick_init,
+    "personaclick_profile_set": personaclick_profile_set,
+    "personaclick_profile_get": personaclick_profile_get,
+    "personaclick_call": personaclick_call,
+}
+
+
+class PersonaClickExtension(Extension):
+    """Adds the ``personaclick_*`` tags and globals to an environment.
+
+    >>> from jinja2 import Environment
+    >>> env = Environment(extensions=["pc_snippets.jinja.PersonaClickExtension"])
+    >>> env.extend(personaclick_shop_id="shop1")
+    >>> html = env.from_string("{% personaclick_init %}").render()
+    >>> 'personaclick("init","shop1")' in html
+    True
+    """
+
+    tags = set(_TAG_KEYWORDS)  # noqa: RUF012 (Jinja's own convention)
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        # Settings are read with defaults instead of pre-set here, so that a later
+        # env.extend(personaclick_shop_id=...) (which never overwrites) takes effect.
+        self.default_hooks = EnvironmentHooks(environment)
+        environment.globals.update(_GLOBALS)
+
+    def parse(self, parser: Parser) -> nodes.Node:
+        token = next(parser.stream)
+        tag = token.value
+        args: list[nodes.Expr] = []
+        kwargs: list[nodes.Keyword] = []
+        while parser.stream.current.type != "block_end":
+            if args or kwargs:
+                parser.stream.skip_if("comma")
+            if parser.stream.current.type == "name" and parser.stream.look().type == "assign":
+                key = next(parser.stream).value
+                next(parser.stream)  # the "="
+                if key not in _TAG_KEYWORDS[tag]:
+                    allowed = ", ".join(sorted(_TAG_KEYWORDS[tag]))
+                    raise TemplateSyntaxError(
+                        f"{tag} takes no argument {key!r} (allowed: {allowed})",
+                        token.lineno, parser.name, parser.filename,
+                    )
+                kwargs.append(nodes.Keyword(key, parser.parse_expression(), lineno=token.lineno))
+                continue
+            if kwargs:
+                raise TemplateSyntaxError(
+                    f"{tag}: positional argument after keyword arguments",
+                    token.lineno, parser.name, parser.filename,
+                )
+            args.append(parser.parse_expression())
+        limit = _TAG_POSITIONAL[tag]
+        if limit is not None and len(args) > limit:
+            raise TemplateSyntaxError(
+                f"{tag} takes at most {limit} positional argument(s)",
+                token.lineno, parser.name, parser.filename,
+            )
+        if tag == "personaclick_call" and not args:
+            raise TemplateSyntaxError(
+                "personaclick_call needs a command: {% personaclick_call 'track', 'view' %}",
+                token.lineno, parser.name, parser.filename,
+            )
+        call = self.call_method(
+            "_render_tag",
+            [nodes.ContextReference(), nodes.Const(tag), *args],
+            kwargs,
+            lineno=token.lineno,
+        )
+        return nodes.Output([call], lineno=token.lineno)
+
+    def _render_tag(self, context: Context, tag: str, *args: Any, **kwargs: Any) -> Markup:
+        # The tags are the globals under another syntax: one implementation.
+        return _GLOBALS[tag](context, *args, **kwargs)
