@@ -1,0 +1,223 @@
+"""Flask extension: configuration, current visitor, Talisman nonce, consent, caching.
+
+>>> from flask import Flask, render_template_string
+>>> app = Flask(__name__)
+>>> app.config.update(PERSONACLICK_SHOP_ID="357382bf66ac0ce2f1722677c59511", SECRET_KEY="dev")
+>>> personaclick = PersonaClick(app)
+>>> @personaclick.profile_loader
+... def current_profile():
+...     return {"id": 42, "email": "jane@mail.com"}
+>>> with app.test_request_context():
+...     html = render_template_string("{% personaclick_init %}{% personaclick_profile_set %}")
+>>> html.count("<script>")
+2
+
+Configuration (read once, by :meth:`PersonaClick.init_app`):
+
+``PERSONACLICK_SHOP_ID`` (required while enabled), ``PERSONACLICK_STREAM``,
+``PERSONACLICK_ENABLED`` (``True``), ``PERSONACLICK_STRICT`` (default: on when
+``app.debug`` or ``app.testing``), ``PERSONACLICK_SEND_ONCE`` (``False``),
+``PERSONACLICK_COOKIELESS``, ``PERSONACLICK_SPA`` (``False``),
+``PERSONACLICK_API_HOST``, ``PERSONACLICK_CDN_HOST``,
+``PERSONACLICK_GUARD_DISABLED`` and ``PERSONACLICK_PLACEHOLDER_DOMAINS`` (lists),
+``PERSONACLICK_CONSENT`` (a callable returning ``True``/``False``/``None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, g, has_request_context, request, session
+from markupsafe import Markup
+
+from ._integration import (
+    DEFAULT,
+    SETTING_NAMES,
+    ContextLike,
+    Hooks,
+    SendOnce,
+    Settings,
+    nonce_text,
+    private_cache_control,
+    render_init_for,
+    render_profile_get_for,
+    render_profile_set_for,
+    settings_from,
+    settings_problems,
+)
+from .jinja import PersonaClickExtension
+
+__all__ = ["EXTENSION_KEY", "PersonaClick"]
+
+#: Key of this extension's state in ``app.extensions``.
+EXTENSION_KEY = "personaclick"
+
+_Loader = TypeVar("_Loader", bound=Callable[[], Any])
+_ConsentLoader = TypeVar("_ConsentLoader", bound=Callable[[], "bool | None"])
+
+# Per-request flags live in flask.g under these names.
+_G_PRIVATE = "_personaclick_personal_data"
+_G_CONSENT = "_personaclick_consent"
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class _State:
+    """What ``init_app`` stored for one app (``app.extensions["personaclick"]``)."""
+
+    extension: PersonaClick
+    lenient: Settings
+    strict: Settings
+    # None: PERSONACLICK_STRICT not configured, follow app.debug / app.testing.
+    strict_configured: bool | None
+    consent: Callable[[], bool | None] | None
+
+
+def _state() -> _State:
+    return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+
+
+class _FlaskHooks(Hooks):
+    """Inputs from the current Flask app and request."""
+
+    def settings(self, context: ContextLike) -> Settings:
+        state = _state()
+        strict = state.strict_configured
+        if strict is None:
+            strict = current_app.debug or current_app.testing
+        return state.strict if strict else state.lenient
+
+    def nonce(self, context: ContextLike) -> str | None:
+        nonce = super().nonce(context)
+        if nonce is None and has_request_context():
+            # Flask-Talisman sets request.csp_nonce (also when rendered without `request`).
+            nonce = nonce_text(getattr(request, "csp_nonce", None))
+        return nonce
+
+    def consent(self, context: ContextLike) -> bool | None:
+        if not has_request_context():
+            return None
+        cached = g.get(_G_CONSENT, _UNSET)
+        if cached is not _UNSET:
+            return cached  # type: ignore[no-any-return]
+        state = _state()
+        decide = state.extension._consent_loader or state.consent
+        decision = None if decide is None else decide()
+        decision = None if decision is None else bool(decision)
+        setattr(g, _G_CONSENT, decision)  # one decision per request, however many tags
+        return decision
+
+    def profile(self, context: ContextLike) -> Any:
+        loader = _state().extension._profile_loader
+        return None if loader is None or not has_request_context() else loader()
+
+    def send_once(self, context: ContextLike) -> SendOnce | None:
+        if not has_request_context():
+            return None
+        return SendOnce(session, current_app.secret_key)  # type: ignore[arg-type]
+
+    def personal_data_rendered(self, context: ContextLike) -> None:
+        if has_request_context():
+            setattr(g, _G_PRIVATE, True)
+
+
+_HOOKS = _FlaskHooks()
+
+
+def _private_when_personal(response: Response) -> Response:
+    # A shared cache must never hand one visitor's profile snippet to another.
+    if g.get(_G_PRIVATE, False):
+        response.headers["Cache-Control"] = private_cache_control(
+            response.headers.get("Cache-Control")
+        )
+    return response
+
+
+class PersonaClick:
+    """The Flask extension. ``PersonaClick(app)`` or ``PersonaClick()`` + ``init_app(app)``.
+
+    Keeps no reference to an app: per-app state is ``app.extensions["personaclick"]``,
+    so one instance can serve several apps (application factories).
+    """
+
+    def __init__(self, app: Flask | None = None) -> None:
+        self._profile_loader: Callable[[], Any] | None = None
+        self._consent_loader: Callable[[], bool | None] | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Read and check ``PERSONACLICK_*`` config; fail now, not at render time."""
+        config = app.config
+        values: dict[str, Any] = {
+            attribute: config[f"PERSONACLICK_{suffix}"]
+            for suffix, attribute in SETTING_NAMES.items()
+            if f"PERSONACLICK_{suffix}" in config
+        }
+        values["guard_disabled"] = config.get("PERSONACLICK_GUARD_DISABLED")
+        values["placeholder_domains"] = config.get("PERSONACLICK_PLACEHOLDER_DOMAINS")
+        messages = [message for _, message in settings_problems(values)]
+        consent = config.get("PERSONACLICK_CONSENT")
+        if consent is not None and not callable(consent):
+            messages.append("PERSONACLICK_CONSENT must be a callable returning True/False/None")
+        if values.get("send_once") is True and not app.secret_key:
+            messages.append("PERSONACLICK_SEND_ONCE needs SECRET_KEY (it uses the session)")
+        if messages:
+            raise RuntimeError("PersonaClick is misconfigured: " + "; ".join(messages))
+        strict_configured = values.pop("strict", None)
+        app.extensions[EXTENSION_KEY] = _State(
+            extension=self,
+            lenient=settings_from({**values, "strict": False}),
+            strict=settings_from({**values, "strict": True}),
+            strict_configured=strict_configured,
+            consent=consent,
+        )
+        app.jinja_env.add_extension(PersonaClickExtension)
+        app.jinja_env.personaclick_hooks = _HOOKS  # type: ignore[attr-defined]
+        app.after_request(_private_when_personal)
+
+    def profile_loader(self, loader: _Loader) -> _Loader:
+        """Register how to get the current visitor's profile.
+
+        The loader takes no arguments and returns a user object (attributes
+        ``id``, ``email``, ``first_name`` ...), a mapping, or ``None``. Anonymous
+        users (``is_authenticated`` false, e.g. Flask-Login's) render nothing.
+
+        >>> personaclick = PersonaClick()
+        >>> @personaclick.profile_loader
+        ... def load():
+        ...     return None  # e.g. flask_login.current_user
+        """
+        self._profile_loader = loader
+        return loader
+
+    def consent_loader(self, loader: _ConsentLoader) -> _ConsentLoader:
+        """Register the per-request consent decision (overrides ``PERSONACLICK_CONSENT``).
+
+        ``False``: no personal data is rendered and ``init`` carries
+        ``consent: false``; ``None``: no decision needed; ``True``: consent given.
+
+        >>> personaclick = PersonaClick()
+        >>> @personaclick.consent_loader
+        ... def consent():
+        ...     return request.cookies.get("tracking") == "yes"
+        """
+        self._consent_loader = loader
+        return loader
+
+    # Python-side helpers for views that build snippets themselves; they go through
+    # the same pipeline as the template tags (consent, send-once, private caching).
+
+    def init(self, **options: Any) -> Markup:
+        """The SDK loader and ``init`` for the current app and request."""
+        return render_init_for(_HOOKS, {}, **options)
+
+    def profile_set(self, profile: Any = DEFAULT, **options: Any) -> Markup:
+        """``profile set`` for ``profile`` (default: the registered profile loader's)."""
+        return render_profile_set_for(_HOOKS, {}, profile, **options)
+
+    def profile_get(self, **options: Any) -> Markup:
+        """``profile get`` (``callback``, ``event``, ``fill``, ``spa``)."""
+        return render_profile_get_for(_HOOKS, {}, **options)
