@@ -1,0 +1,43 @@
+"""Helpers for the framework tests: every script of a whole page, run in one V8 context.
+
+Built on the real oracles in :mod:`tests.oracles` (html5lib and lexbor, mini-racer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import html5lib
+from selectolax.lexbor import LexborHTMLParser
+
+from tests.oracles import JsEngine
+
+
+@dataclass(frozen=True)
+class Script:
+    nonce: str | None
+    text: str
+
+
+def page_scripts(html: str) -> list[Script]:
+    """Scripts of a full page as html5lib sees them; lexbor must agree on every one."""
+    doc = html5lib.parse(html, treebuilder="etree", namespaceHTMLElements=False)
+    scripts = [Script(el.get("nonce"), el.text or "") for el in doc.iter("script")]
+    tree = LexborHTMLParser(html)
+    lexbor = [(node.attributes.get("nonce"), node.text(deep=True)) for node in tree.css("script")]
+    assert lexbor == [(s.nonce, s.text) for s in scripts], "html5lib and lexbor disagree"
+    return scripts
+
+
+def run_page(html: str, *, sdk_loaded: bool = True) -> list[list[Any]]:
+    """Execute every script of ``html`` in order in one engine; return the recorded calls."""
+    engine = JsEngine(sdk_loaded=sdk_loaded)
+    for script in page_scripts(html):
+        engine.run(script.text)
+    return engine.calls() if sdk_loaded else engine.queued()
+
+
+def calls_named(calls: list[list[Any]], *head: str) -> list[list[Any]]:
+    """The calls whose first arguments are ``head`` (e.g. ``"profile", "set"``)."""
+    return [call for call in calls if tuple(call[: len(head)]) == head]

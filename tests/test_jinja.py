@@ -1,0 +1,253 @@
+"""The Jinja2 extension: tags and globals, nonce lookup, consent, strictness, async, sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+from pc_snippets import ProfileError, check_profile
+from pc_snippets.jinja import PersonaClickExtension
+from tests.oracles import run_snippet, single_script
+from tests.pages import calls_named, page_scripts, run_page
+
+SHOP_ID = "357382bf66ac0ce2f1722677c59511"
+USER = {"id": 42, "email": "Jane.Doe@Mail.com", "first_name": "Jane", "last_name": "Doe"}
+
+TAG_PAGE = (
+    "<!DOCTYPE html><html><head>{% personaclick_init %}</head><body>"
+    "<h1>{{ title }}</h1>{% personaclick_profile_set user %}"
+    '{% personaclick_profile_get callback="shop.onProfile" %}</body></html>'
+)
+GLOBAL_PAGE = (
+    "<!DOCTYPE html><html><head>{{ personaclick_init() }}</head><body>"
+    "<h1>{{ title }}</h1>{{ personaclick_profile_set(user) }}"
+    '{{ personaclick_profile_get(callback="shop.onProfile") }}</body></html>'
+)
+
+
+def make_env(*, autoescape: bool = True, cls: type[Environment] = Environment,
+             **settings: Any) -> Environment:
+    env = cls(extensions=[PersonaClickExtension], autoescape=autoescape)
+    env.extend(personaclick_shop_id=SHOP_ID, **settings)
+    return env
+
+
+def expected_set(profile: Any) -> list[Any]:
+    return ["profile", "set", check_profile(profile).payload]
+
+
+@pytest.mark.parametrize("page", [TAG_PAGE, GLOBAL_PAGE], ids=["tags", "globals"])
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_page_renders_init_profile_set_and_get(page: str, autoescape: bool) -> None:
+    html = make_env(autoescape=autoescape).from_string(page).render(
+        user=USER, title="<b>Shop</b>", csp_nonce="n0nce"
+    )
+    scripts = page_scripts(html)
+    assert [s.nonce for s in scripts] == ["n0nce"] * 3
+    assert "&lt;script" not in html
+    assert "&#34;" not in html
+    assert ("&lt;b&gt;Shop" in html) is autoescape  # the page's own variables behave as usual
+    calls = run_page(html)
+    assert calls_named(calls, "init") == [["init", SHOP_ID]]
+    assert calls_named(calls, "profile", "set") == [expected_set(USER)]
+    assert calls_named(calls, "profile", "get") == [["profile", "get", None]]
+    # The lower-cased domain proves the data went through the core's checks.
+    assert calls_named(calls, "profile", "set")[0][2]["email"] == "Jane.Doe@mail.com"
+
+
+def test_tag_and_global_output_are_identical() -> None:
+    env = make_env()
+    context = {"user": USER, "title": "t", "csp_nonce": "abc"}
+    assert env.from_string(TAG_PAGE).render(context) == env.from_string(GLOBAL_PAGE).render(context)
+
+
+def test_hostile_values_stay_inside_one_script() -> None:
+    user = {"email": "jane@mail.com", "first_name": "</script><!--<script>", "last_name": "&<>"}
+    html = make_env().from_string("{% personaclick_profile_set user %}").render(user=user)
+    single_script(html)
+    assert run_snippet(html) == [expected_set(user)]
+
+
+@pytest.mark.parametrize(
+    ("context", "explicit", "expected"),
+    [
+        ({"csp_nonce": "ctxvalue"}, None, "ctxvalue"),
+        ({"csp_nonce": lambda: "fromcallable"}, None, "fromcallable"),
+        ({"request": SimpleNamespace(csp_nonce="fromrequest")}, None, "fromrequest"),
+        ({"csp_nonce": "ctxvalue", "request": SimpleNamespace(csp_nonce="r")}, None, "ctxvalue"),
+        ({"csp_nonce": "ctxvalue"}, "explicit1", "explicit1"),
+        ({"request": SimpleNamespace()}, None, None),
+        ({}, None, None),
+    ],
+)
+def test_nonce_lookup_order(context: dict[str, Any], explicit: str | None,
+                            expected: str | None) -> None:
+    env = make_env()
+    source = ("{% personaclick_init nonce=n %}{% personaclick_profile_set user nonce=n %}"
+              "{% personaclick_profile_get nonce=n %}{% personaclick_call 'track', 'view', "
+              "{'id': 7} nonce=n %}")
+    html = env.from_string(source).render(user=USER, n=explicit, **context)
+    scripts = page_scripts(html)
+    assert len(scripts) == 4
+    assert {s.nonce for s in scripts} == {expected}
+
+
+def test_anonymous_and_missing_visitors_render_nothing() -> None:
+    env = make_env()
+    anonymous = SimpleNamespace(is_authenticated=False, email="jane@mail.com")
+    for user in (None, anonymous, "", {}):
+        assert env.from_string("{% personaclick_profile_set user %}").render(user=user) == ""
+    assert env.from_string("{% personaclick_profile_set missing %}").render() == ""
+    strict_env = Environment(extensions=[PersonaClickExtension], undefined=StrictUndefined)
+    strict_env.extend(personaclick_shop_id=SHOP_ID)
+    with pytest.raises(UndefinedError):
+        strict_env.from_string("{% personaclick_profile_set missing %}").render()
+
+
+def test_orm_like_user_objects_are_read_by_attribute() -> None:
+    user = SimpleNamespace(is_authenticated=True, id=7, email="ann@mail.com", first_name="Ann",
+                           password="secret-hash")
+    html = make_env().from_string("{{ personaclick_profile_set(user) }}").render(user=user)
+    assert run_snippet(html) == [["profile", "set", {"id": 7, "email": "ann@mail.com",
+                                                     "first_name": "Ann"}]]
+
+
+def test_profile_loader_is_used_without_an_argument() -> None:
+    env = make_env(personaclick_profile_loader=lambda context: context.get("current_user"))
+    html = env.from_string("{% personaclick_profile_set %}").render(current_user=USER)
+    assert run_snippet(html) == [expected_set(USER)]
+    assert env.from_string("{% personaclick_profile_set %}").render() == ""
+
+
+def test_consent_false_keeps_init_with_consent_false_and_drops_personal_data() -> None:
+    env = make_env(personaclick_consent=lambda context: context.get("consented"))
+    page = env.from_string(TAG_PAGE + "{% personaclick_profile_set user consent=true %}")
+    html = page.render(user=USER, consented=False)
+    calls = run_page(html)
+    assert calls == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+    assert "jane" not in html.lower()
+    granted = run_page(page.render(user=USER, consented=True))
+    assert calls_named(granted, "init") == [["init", SHOP_ID, None, None, None, {"consent": True}]]
+    assert len(calls_named(granted, "profile", "set")) == 2
+    # No decision at all: init without a consent option, everything rendered.
+    undecided = run_page(page.render(user=USER))
+    assert calls_named(undecided, "init") == [["init", SHOP_ID]]
+
+
+def test_template_can_withhold_consent() -> None:
+    html = make_env().from_string(
+        "{% personaclick_profile_set user consent=false %}{% personaclick_init consent=false %}"
+    ).render(user=USER)
+    assert run_page(html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+
+
+def test_strict_mode_names_the_field_never_the_value() -> None:
+    env = make_env(personaclick_strict=True)
+    user = {"email": "anonymous@example.com", "first_name": "Jane"}
+    with pytest.raises(ProfileError) as info:
+        env.from_string("{% personaclick_profile_set user %}").render(user=user)
+    assert [p.field for p in info.value.problems] == ["email"]
+    assert "email" in str(info.value)
+    assert "anonymous" not in str(info.value)
+    # A tag argument overrides the environment setting.
+    html = env.from_string("{% personaclick_profile_set user strict=false %}").render(user=user)
+    assert run_snippet(html) == [["profile", "set", {"first_name": "Jane"}]]
+
+
+def test_lenient_mode_logs_field_and_code_without_the_value(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = {"email": "anonymous@example.com", "phone": "1111111111", "first_name": "Jane"}
+    with caplog.at_level(logging.WARNING, logger="pc_snippets"):
+        html = make_env().from_string("{% personaclick_profile_set user %}").render(user=user)
+    assert run_snippet(html) == [["profile", "set", {"first_name": "Jane"}]]
+    log = caplog.text
+    for field, code in (("email", "placeholder_email_domain"), ("phone", "placeholder_phone")):
+        assert field in log
+        assert code in log
+    assert "anonymous@example.com" not in log
+    assert "1111111111" not in log
+
+
+def test_async_environment() -> None:
+    env = Environment(extensions=[PersonaClickExtension], autoescape=True, enable_async=True)
+    env.extend(personaclick_shop_id=SHOP_ID)
+    sync_env = make_env()
+    for page in (TAG_PAGE, GLOBAL_PAGE):
+        html = asyncio.run(env.from_string(page).render_async(user=USER, title="t", csp_nonce="a"))
+        assert html == sync_env.from_string(page).render(user=USER, title="t", csp_nonce="a")
+        assert calls_named(run_page(html), "profile", "set") == [expected_set(USER)]
+
+
+def test_sandboxed_environment() -> None:
+    env = make_env(cls=SandboxedEnvironment)
+    for page in (TAG_PAGE, GLOBAL_PAGE):
+        html = env.from_string(page).render(user=USER, title="t", csp_nonce="s4ndb0x")
+        assert [s.nonce for s in page_scripts(html)] == ["s4ndb0x"] * 3
+        assert calls_named(run_page(html), "profile", "set") == [expected_set(USER)]
+
+
+def test_settings_are_environment_attributes() -> None:
+    env = make_env(personaclick_stream="mobile", personaclick_spa=True,
+                   personaclick_cookieless=True, personaclick_cdn_host="cdn.example.net")
+    html = env.from_string("{% personaclick_init %}").render()
+    engine_calls = run_page(html)
+    assert engine_calls == [["init", SHOP_ID, "mobile", None, None,
+                             {"cookieless": True, "cdn_host": "cdn.example.net"}, True]]
+    # Attributes changed after first use take effect.
+    env.personaclick_stream = "web2"  # type: ignore[attr-defined]
+    assert run_page(env.from_string("{% personaclick_init %}").render())[0][2] == "web2"
+    env.personaclick_enabled = False  # type: ignore[attr-defined]
+    assert env.from_string(TAG_PAGE).render(user=USER).count("<script") == 0
+
+
+def test_missing_shop_id_is_a_clear_error() -> None:
+    env = Environment(extensions=[PersonaClickExtension])
+    with pytest.raises(RuntimeError, match="shop id is not configured"):
+        env.from_string("{% personaclick_init %}").render()
+
+
+def test_call_tag() -> None:
+    html = make_env().from_string(
+        "{% personaclick_call 'track', 'view', {'id': product_id, 'stock': true} %}"
+    ).render(product_id="SKU-</script>")
+    assert run_snippet(html) == [["track", "view", {"id": "SKU-</script>", "stock": True}]]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{% personaclick_init shop_id='x' %}", "takes no argument 'shop_id'"),
+        ("{% personaclick_profile_set a, b %}", "at most 1 positional"),
+        ("{% personaclick_profile_get callback='f', user %}", "positional argument after keyword"),
+        ("{% personaclick_call %}", "needs a command"),
+    ],
+)
+def test_tag_syntax_errors(source: str, message: str) -> None:
+    with pytest.raises(TemplateSyntaxError, match=message) as info:
+        make_env().from_string("\n\n" + source)
+    assert info.value.lineno == 3
+
+
+def test_import_without_any_web_framework() -> None:
+    # A meta-path finder makes every web framework unimportable in a fresh interpreter.
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in {'flask', 'django', 'starlette', 'fastapi'}:\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import pc_snippets, pc_snippets.jinja, pc_snippets._integration\n"
+        "print(pc_snippets.render_profile_set({'email': 'a@mail.com'}) != '')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
