@@ -113,6 +113,18 @@ def _decode_error(exc: UnicodeDecodeError, line: int) -> InputError:
     return InputError("the file is not UTF-8 text", line=line)
 
 
+def _line_error(line: str, line_number: int) -> InputError:
+    # Decoded again without the line ending, so "unexpected end" points into
+    # the line rather than at the start of the next one.
+    try:
+        _DECODER.decode(line.rstrip("\r\n"))
+    except json.JSONDecodeError as exc:
+        return _json_error(exc, line_number - 1)
+    except ValueError as exc:
+        return InputError(f"bad JSON: {exc}", line=line_number)
+    return InputError("bad JSON", line=line_number)
+
+
 def read_jsonl(stream: IO[str]) -> Iterator[Record]:
     """JSON Lines: one JSON value per line; blank lines are skipped.
 
@@ -127,8 +139,8 @@ def read_jsonl(stream: IO[str]) -> Iterator[Record]:
                 continue
             try:
                 data = loads(line)
-            except json.JSONDecodeError as exc:
-                raise _json_error(exc, line_number - 1) from None
+            except json.JSONDecodeError:
+                raise _line_error(line, line_number) from None
             except ValueError as exc:  # NaN / Infinity
                 raise InputError(f"bad JSON: {exc}", line=line_number) from None
             except RecursionError:

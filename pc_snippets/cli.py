@@ -1,0 +1,516 @@
+"""The ``pc-snippets`` command: check profile files, print snippets, write test pages.
+
+Exit codes: 0 success (``check``: no problems), 1 problems found (``check``,
+``render --strict``), 2 a usage mistake or unreadable input (bad JSON with its
+line and column, a missing file, a file that cannot be written), 130 when
+interrupted. Profile values are personal data: they are never printed unless
+``check --show-values`` asks for them.
+
+>>> main(["schema"])  # doctest: +ELLIPSIS
+{
+  "$defs": {
+...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, NoReturn
+
+from .check import CheckResult, check_profile
+from .example import EXAMPLE_PROFILE
+from .problems import Problem
+from .readers import FORMATS, Format, InputError, Record, read_file
+
+__all__ = ["main"]
+
+PROG = "pc-snippets"
+DEFAULT_PAGE = "personaclick-test-page.html"
+DEFAULT_SITE = "personaclick-test-pages"
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+_NOT_AN_OBJECT = Problem("(record)", "invalid_type", "a profile must be a JSON object")
+
+
+class UsageError(Exception):
+    """A user mistake the command reports in one line (exit code 2)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped, so a file can't drive the terminal.
+
+    >>> _printable("kids[0].gender")
+    'kids[0].gender'
+    >>> _printable("\\x1b[31mred")
+    '\\\\u001b[31mred'
+    """
+    if text.isprintable():
+        return text
+    return json.dumps(text)[1:-1]
+
+
+def check_record(data: Any) -> CheckResult:
+    """Check one record as read from a file.
+
+    A JSON record may carry custom properties under a ``"custom"`` object (they
+    are checked as ``custom=``); anything but an object is a problem.
+
+    >>> check_record({"email": "jane@mail.com", "custom": {"size": "L"}}).payload
+    {'email': 'jane@mail.com', 'size': 'L'}
+    >>> check_record([1, 2]).problems[0].code
+    'invalid_type'
+    """
+    if not isinstance(data, dict):
+        return CheckResult({}, (_NOT_AN_OBJECT,))
+    if "custom" in data:
+        data = dict(data)
+        custom = data.pop("custom")
+        if not isinstance(custom, dict):
+            result = check_profile(data)
+            problem = Problem("custom", "invalid_type", "custom properties must be an object")
+            return CheckResult(result.payload, (*result.problems, problem))
+        return check_profile(data, custom=custom)
+    return check_profile(data)
+
+
+_MISSING = object()
+
+
+def value_at(data: Any, field: str) -> Any:
+    """The raw value a problem's field path points at (for ``--show-values``).
+
+    >>> value_at({"kids": [{"birthday": "2990-01-01"}]}, "kids[0].birthday")
+    '2990-01-01'
+    >>> value_at({"custom": {"size": 3}}, "custom.size")
+    3
+    """
+    if field == "(record)":
+        return data
+    value = data
+    for part in field.replace("[", ".[").split("."):
+        if not part:
+            continue
+        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
+            index = int(part[1:-1])
+            if isinstance(value, list) and index < len(value):
+                value = value[index]
+                continue
+            return _MISSING
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+            continue
+        return _MISSING
+    return value
+
+
+def _shown_value(data: Any, field: str) -> str:
+    value = value_at(data, field)
+    if value is _MISSING:
+        return "(value not found)"
+    # ensure_ascii: escapes control characters (terminal escapes) and odd Unicode.
+    return json.dumps(value, ensure_ascii=True, default=str)
+
+
+class Progress:
+    """``checked N profiles`` on stderr, updated a few times a second; only on a terminal."""
+
+    def __init__(self, stream: IO[str], verb: str) -> None:
+        self.enabled = stream.isatty()
+        self.stream = stream
+        self.verb = verb
+        self.count = 0
+        self._last = time.monotonic()
+        self._shown = False
+
+    def tick(self) -> None:
+        self.count += 1
+        # Looking at the clock only every 1024 records keeps this off the hot path.
+        if self.enabled and not self.count & 1023:
+            now = time.monotonic()
+            if now - self._last >= 0.25:
+                self._last = now
+                self.stream.write(f"\r{self.verb} {self.count:,} profiles\u2026")
+                self.stream.flush()
+                self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _input_error(path: str, error: InputError) -> str:
+    return f"{PROG}: {_printable(path)}: {error.describe()}"
+
+
+def _records(path: str, file_format: Format | None) -> Iterator[Record]:
+    yield from read_file(path, file_format)
+
+
+# --------------------------------------------------------------------------- check
+
+
+class TextReport:
+    """``FILE:LINE: record N: FIELD [CODE] MESSAGE`` lines on stdout."""
+
+    def __init__(self, out: IO[str], show_values: bool) -> None:
+        self.out = out
+        self.show_values = show_values
+
+    def problems(self, path: str, record: Record, problems: Sequence[Problem]) -> None:
+        where = f"{_printable(path)}:{record.line}: record {record.number}"
+        lines = []
+        for problem in problems:
+            line = f"{where}: {_printable(problem.field)} [{problem.code}] {problem.message}"
+            if self.show_values:
+                line += f" (value: {_shown_value(record.data, problem.field)})"
+            lines.append(line + "\n")
+        self.out.write("".join(lines))
+
+    def error(self, path: str, error: InputError) -> None:
+        sys.stderr.write(_input_error(path, error) + "\n")
+
+    def finish(self, summary: dict[str, int]) -> None:
+        message = (
+            f"checked {_plural(summary['profiles'], 'profile')} in "
+            f"{_plural(summary['files'], 'file')}: "
+            f"{_plural(summary['problems'], 'problem')} in "
+            f"{_plural(summary['profiles_with_problems'], 'profile')}"
+        )
+        if summary["unreadable_files"]:
+            message += f"; {_plural(summary['unreadable_files'], 'file')} could not be read"
+        sys.stderr.write(message + "\n")
+
+
+class JsonReport:
+    """One JSON document on stdout: ``{"problems": [...], "errors": [...], "summary": {...}}``.
+
+    Problems are written as they are found, so the report of a huge file is not
+    kept in memory.
+    """
+
+    def __init__(self, out: IO[str], show_values: bool) -> None:
+        self.out = out
+        self.show_values = show_values
+        self.first = True
+        self.errors: list[dict[str, Any]] = []
+        out.write('{"problems": [')
+
+    def problems(self, path: str, record: Record, problems: Sequence[Problem]) -> None:
+        for problem in problems:
+            item: dict[str, Any] = {
+                "file": path,
+                "record": record.number,
+                "line": record.line,
+                "field": problem.field,
+                "code": problem.code,
+                "message": problem.message,
+            }
+            if self.show_values:
+                value = value_at(record.data, problem.field)
+                item["value"] = None if value is _MISSING else value
+            self.out.write(("\n  " if self.first else ",\n  ") + json.dumps(item, default=str))
+            self.first = False
+
+    def error(self, path: str, error: InputError) -> None:
+        self.errors.append(
+            {"file": path, "line": error.line or None, "column": error.column or None,
+             "message": error.message}
+        )
+
+    def finish(self, summary: dict[str, int]) -> None:
+        self.out.write(("\n" if not self.first else "") + "],\n")
+        self.out.write(f' "errors": {json.dumps(self.errors)},\n')
+        self.out.write(f' "summary": {json.dumps(summary)}}}\n')
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    report: TextReport | JsonReport
+    if args.format == "json":
+        report = JsonReport(sys.stdout, args.show_values)
+    else:
+        report = TextReport(sys.stdout, args.show_values)
+    progress = Progress(sys.stderr, "checked")
+    summary = {"files": 0, "profiles": 0, "profiles_with_problems": 0, "problems": 0,
+               "unreadable_files": 0}
+    check = check_record
+    tick = progress.tick
+    try:
+        for path in args.files:
+            summary["files"] += 1
+            try:
+                for record in _records(path, args.input_format):
+                    result = check(record.data)
+                    tick()
+                    if result.problems:
+                        summary["profiles_with_problems"] += 1
+                        summary["problems"] += len(result.problems)
+                        report.problems(path, record, result.problems)
+            except InputError as error:
+                progress.clear()
+                summary["unreadable_files"] += 1
+                report.error(path, error)
+    finally:
+        progress.clear()
+    summary["profiles"] = progress.count
+    report.finish(summary)
+    if summary["unreadable_files"]:
+        return EXIT_USAGE
+    return EXIT_PROBLEMS if summary["problems"] else EXIT_OK
+
+
+# --------------------------------------------------------------------------- render
+
+
+def _check_nonce(nonce: str | None) -> None:
+    from .render import render_profile_get
+
+    try:
+        render_profile_get(nonce=nonce)  # validates the nonce the same way every snippet does
+    except ValueError as exc:
+        raise UsageError(f"--nonce: {exc}") from None
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .render import render_profile_set
+
+    _check_nonce(args.nonce)
+    status = EXIT_OK
+    for record in _records(args.file, args.input_format):
+        result = check_record(record.data)
+        where = f"{_printable(args.file)}:{record.line}: record {record.number}"
+        for problem in result.problems:
+            action = "refused (--strict)" if args.strict else "dropped"
+            sys.stderr.write(f"{where}: {_printable(problem.field)} [{problem.code}] "
+                             f"{problem.message} ({action})\n")
+        if args.strict and result.problems:
+            status = EXIT_PROBLEMS
+            continue
+        snippet = render_profile_set(result, nonce=args.nonce)
+        if not snippet:
+            sys.stderr.write(f"{where}: nothing valid to send, no snippet\n")
+            continue
+        sys.stdout.write(snippet + "\n")
+    return status
+
+
+# --------------------------------------------------------------------------- page
+
+
+def _page_output(requested: str | None, many: bool) -> Path:
+    if many:
+        path = Path(requested or DEFAULT_SITE)
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"-o {_printable(str(path))}: several profiles need a folder, "
+                             "and this is a file")
+        return path
+    path = Path(requested or DEFAULT_PAGE)
+    if path.is_dir():
+        return path / DEFAULT_PAGE
+    return path
+
+
+def cmd_page(args: argparse.Namespace) -> int:
+    from .page import PageBuilder, write_page, write_site
+
+    try:
+        builder = PageBuilder(shop_id=args.shop_id, stream=args.stream, nonce=args.nonce)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.file is None:
+        source = "the built-in example profile"
+        records: Iterator[Record] = iter([Record(1, 1, EXAMPLE_PROFILE)])
+    else:
+        source = _printable(args.file)
+        records = _records(args.file, args.input_format)
+    progress = Progress(sys.stderr, "wrote")
+    problems = 0
+
+    def checked() -> Iterator[tuple[int, CheckResult]]:
+        nonlocal problems
+        for record in records:
+            result = check_record(record.data)
+            problems += len(result.problems)
+            progress.tick()
+            yield record.number, result
+
+    results = checked()
+    first = next(results, None)
+    if first is None:
+        raise UsageError(f"{source}: no profiles found")
+    second = next(results, None)
+    try:
+        if second is None:
+            path = _page_output(args.output, many=False)
+            write_page(builder, first[1], path)
+            written = path
+            count = 1
+        else:
+            path = _page_output(args.output, many=True)
+
+            def everything() -> Iterator[tuple[int, CheckResult]]:
+                yield first
+                yield second
+                yield from results
+
+            written, count = write_site(builder, everything(), path)
+    finally:
+        progress.clear()
+    mode = f"live, shop {args.shop_id}" if args.shop_id else "offline recorder"
+    what = "test page" if count == 1 else f"{count:,} test pages and an index"
+    print(f"wrote {what} ({mode}) for {source}: {written}")
+    print(f"open it in a browser: {written.resolve().as_uri()}")
+    if problems:
+        sys.stderr.write(f"{_plural(problems, 'problem')} found; the page shows which fields "
+                         "were dropped and why\n")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .model import Profile
+
+    print(json.dumps(Profile.model_json_schema(), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse's own wording, plus a pointer to the help (exit code 2 as usual).
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n"
+                              f"Try '{self.prog} --help' for more information.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (``pc-snippets --help`` shows it)."""
+    from . import __version__
+
+    parser = _Parser(
+        prog=PROG,
+        description="Validated, XSS-safe PersonaClick snippets: check profile files, "
+                    "print snippets, write test pages.",
+        epilog="Exit codes: 0 ok, 1 problems found, 2 usage error or unreadable input.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    input_format = _Parser(add_help=False)
+    input_format.add_argument(
+        "--input-format", choices=FORMATS, default=None,
+        help="file format (default: from the extension .json/.jsonl/.ndjson/.csv, else "
+             "from the content)",
+    )
+
+    check = commands.add_parser(
+        "check", parents=[input_format],
+        help="validate profiles from JSON, JSON Lines or CSV files",
+        description="Validate profiles (JSON: one object or an array; JSON Lines; CSV with a "
+                    "header row of field names). One line per problem: file:line: record N: "
+                    "field [rule] message. Exit 0 clean, 1 problems, 2 unreadable input.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="profile files ('-' = stdin)")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="output format (default: text)")
+    check.add_argument("--show-values", action="store_true",
+                       help="also print the refused values (personal data!)")
+    check.set_defaults(run=cmd_check)
+
+    render = commands.add_parser(
+        "render", parents=[input_format], help="print the profile set snippet(s)",
+        description="Print a <script> snippet per profile. Dropped fields are listed on "
+                    "stderr; with --strict a profile with any problem is not rendered (exit 1).",
+    )
+    render.add_argument("file", metavar="FILE", help="profile file ('-' = stdin)")
+    render.add_argument("--strict", action="store_true",
+                        help="render nothing for a profile with problems, exit 1")
+    render.add_argument("--nonce", help="CSP nonce to put on each <script>")
+    render.set_defaults(run=cmd_render)
+
+    page = commands.add_parser(
+        "page", parents=[input_format], help="write static HTML test pages",
+        description="Write a test page (several profiles: a folder with index.html and a page "
+                    "per profile). Default: the built-in example profile and an offline recorder "
+                    f"in place of the SDK, written to ./{DEFAULT_PAGE} (./{DEFAULT_SITE}/ for "
+                    "several profiles).",
+    )
+    page.add_argument("file", nargs="?", metavar="FILE",
+                      help="profile file (default: the built-in example profile)")
+    page.add_argument("--shop-id", help="use the real SDK loader and init with this shop id")
+    page.add_argument("--stream", help="init stream (with --shop-id)")
+    page.add_argument("--nonce", help="CSP nonce on every <script> (for CSP tests: a real "
+                                      "server needs a fresh nonce per response)")
+    page.add_argument("-o", "--output", metavar="PATH", help="page file or folder to write")
+    page.set_defaults(run=cmd_page)
+
+    schema = commands.add_parser("schema", help="print the profile's JSON Schema",
+                                 description="Print the JSON Schema of a profile.")
+    schema.set_defaults(run=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (``pc-snippets`` calls ``sys.exit`` on it)."""
+    # A test page or a dropped field is reported by the command itself; the
+    # library's warnings would only repeat it.
+    logging.getLogger("pc_snippets").addHandler(logging.NullHandler())
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            # Never crash on a terminal that can't show a character.
+            stream.reconfigure(errors="backslashreplace")
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+        sys.stdout.flush()
+        return code
+    except UsageError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return EXIT_USAGE
+    except InputError as exc:
+        sys.stderr.write(_input_error(getattr(args, "file", None) or "input", exc) + "\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\n{PROG}: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (| head): stop quietly, without a second error at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        name = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"{PROG}: error: {name}{exc.strerror or type(exc).__name__}\n")
+        return EXIT_USAGE
+    except Exception as exc:  # a bug, not a user mistake: still no traceback full of data
+        if os.environ.get("PC_SNIPPETS_DEBUG"):
+            raise
+        sys.stderr.write(f"{PROG}: internal error ({type(exc).__name__}); please report it. "
+                         "Set PC_SNIPPETS_DEBUG=1 to see the traceback.\n")
+        return EXIT_INTERNAL
