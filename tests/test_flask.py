@@ -1,0 +1,283 @@
+"""The Flask extension, driven through Flask's test client with Flask-Talisman's CSP."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask, make_response, render_template_string, request
+from flask_talisman import Talisman
+
+from pc_snippets import ProfileError, check_profile
+from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control
+from pc_snippets.flask import PersonaClick
+from tests.pages import calls_named, page_scripts, run_page
+
+SHOP_ID = "357382bf66ac0ce2f1722677c59511"
+PAGE = """<!DOCTYPE html><html><head>{% personaclick_init %}</head>
+<body><h1>Shop</h1>{% personaclick_profile_set %}
+{% personaclick_profile_get callback="shop.onProfile" %}</body></html>"""
+
+
+@dataclass
+class User:
+    """A Flask-Login-like user: attributes plus is_authenticated."""
+
+    id: int
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    is_authenticated: bool = True
+
+
+USERS = {
+    "jane": User(1, "jane.doe@mail.com", "Jane", "Doe"),
+    "bob": User(2, "bob@mail.com", "Bob"),
+    "placeholder": User(3, "anonymous@example.com", "Pat"),
+}
+ANONYMOUS = User(0, "", is_authenticated=False)
+
+
+def make_app(**config: Any) -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="test-secret", PERSONACLICK_SHOP_ID=SHOP_ID)
+    app.config.update(config)
+    Talisman(app, force_https=False, session_cookie_secure=False,
+             content_security_policy={"default-src": "'self'", "script-src": "'strict-dynamic'"},
+             content_security_policy_nonce_in=["script-src"])
+    personaclick = PersonaClick()
+    personaclick.init_app(app)
+
+    @personaclick.profile_loader
+    def current_user() -> User:
+        return USERS.get(request.args.get("user", ""), ANONYMOUS)
+
+    @app.route("/")
+    def index() -> Any:
+        response = make_response(render_template_string(PAGE))
+        if "cache" in request.args:
+            response.headers["Cache-Control"] = request.args["cache"]
+        return response
+
+    return app
+
+
+def csp_nonce(response: Any) -> str:
+    match = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+    assert match, "Talisman sent no nonce"
+    return match.group(1)
+
+
+def expected_set(user: User) -> list[Any]:
+    return ["profile", "set", check_profile(user).payload]
+
+
+def test_logged_in_page_has_nonced_scripts_and_profile_data() -> None:
+    client = make_app().test_client()
+    response = client.get("/?user=jane")
+    html = response.get_data(as_text=True)
+    nonce = csp_nonce(response)
+    assert [s.nonce for s in page_scripts(html)] == [nonce] * 3
+    calls = run_page(html)
+    assert calls_named(calls, "init") == [["init", SHOP_ID]]
+    assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
+    assert calls[-1] == ["profile", "get", None]
+    assert response.headers["Cache-Control"] == "private"
+    # A fresh nonce per response, always the one in the header.
+    second = client.get("/?user=jane")
+    assert csp_nonce(second) != nonce
+    assert {s.nonce for s in page_scripts(second.get_data(as_text=True))} == {csp_nonce(second)}
+
+
+def test_anonymous_visitor_gets_init_only_and_a_cacheable_response() -> None:
+    response = make_app().test_client().get("/?cache=public, max-age=60")
+    calls = run_page(response.get_data(as_text=True))
+    assert calls_named(calls, "profile", "set") == []
+    assert calls_named(calls, "init") == [["init", SHOP_ID]]
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+
+
+@pytest.mark.parametrize(
+    "cache", ["public, max-age=60", "no-store", "public, s-maxage=600, no-cache", "private"]
+)
+def test_cache_control_becomes_private_for_personal_data(cache: str) -> None:
+    response = make_app().test_client().get("/", query_string={"user": "jane", "cache": cache})
+    header = response.headers["Cache-Control"]
+    assert header == private_cache_control(cache)
+    directives = [d.strip() for d in header.split(",")]
+    assert "private" in directives
+    assert "public" not in directives
+    assert ("no-store" in directives) is ("no-store" in cache)
+
+
+def test_consent_callable_from_config() -> None:
+    app = make_app(PERSONACLICK_CONSENT=lambda: {"yes": True, "no": False}.get(
+        request.cookies.get("consent", "")))
+    client = app.test_client()
+    client.set_cookie("consent", "no")
+    refused = client.get("/?user=jane")
+    html = refused.get_data(as_text=True)
+    assert run_page(html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+    assert USERS["jane"].email not in html
+    assert "private" not in refused.headers.get("Cache-Control", "")
+    client.set_cookie("consent", "yes")
+    granted = run_page(client.get("/?user=jane").get_data(as_text=True))
+    assert granted[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
+    assert calls_named(granted, "profile", "set") == [expected_set(USERS["jane"])]
+
+
+def test_consent_loader_decorator_wins_over_config() -> None:
+    app = Flask(__name__)
+    app.config.update(PERSONACLICK_SHOP_ID=SHOP_ID, PERSONACLICK_CONSENT=lambda: True)
+    personaclick = PersonaClick(app)
+    personaclick.profile_loader(lambda: USERS["bob"])
+    decisions: list[str] = []
+
+    @personaclick.consent_loader
+    def consent() -> bool:
+        decisions.append("asked")
+        return False
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string(PAGE + "{% personaclick_profile_set %}")
+
+    calls = run_page(app.test_client().get("/").get_data(as_text=True))
+    assert calls == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+    assert decisions == ["asked"]  # decided once per request, however many tags
+
+
+def test_send_once_across_requests_in_one_session() -> None:
+    app = make_app(PERSONACLICK_SEND_ONCE=True)
+    client = app.test_client()
+    first = client.get("/?user=jane")
+    assert calls_named(run_page(first.get_data(as_text=True)), "profile", "set") == [
+        expected_set(USERS["jane"])]
+    assert first.headers["Cache-Control"] == "private"
+    second = client.get("/?user=jane")
+    calls = run_page(second.get_data(as_text=True))
+    assert calls_named(calls, "profile", "set") == []
+    assert calls_named(calls, "init") == [["init", SHOP_ID]]
+    assert "private" not in second.headers.get("Cache-Control", "")
+    # Different data (another login) is sent again; a new session sends again too.
+    third = run_page(client.get("/?user=bob").get_data(as_text=True))
+    assert calls_named(third, "profile", "set") == [expected_set(USERS["bob"])]
+    other = run_page(app.test_client().get("/?user=bob").get_data(as_text=True))
+    assert calls_named(other, "profile", "set") == [expected_set(USERS["bob"])]
+    # The session holds a keyed fingerprint only, never the data.
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    stored = app.session_interface.get_signing_serializer(app).loads(cookie.value)  # type: ignore[attr-defined]
+    assert set(stored) == {SEND_ONCE_SESSION_KEY}
+    assert re.fullmatch(r"[0-9a-f]{64}", stored[SEND_ONCE_SESSION_KEY])
+    assert "bob" not in cookie.value
+
+
+def test_strict_by_default_when_testing_names_the_field() -> None:
+    app = make_app()
+    app.testing = True  # exceptions propagate to the test client
+    with pytest.raises(ProfileError) as info:
+        app.test_client().get("/?user=placeholder")
+    assert [p.field for p in info.value.problems] == ["email"]
+    assert "anonymous@example.com" not in str(info.value)
+
+
+def test_lenient_when_configured_logs_field_and_code(caplog: pytest.LogCaptureFixture) -> None:
+    app = make_app(PERSONACLICK_STRICT=False)
+    app.testing = True
+    with caplog.at_level(logging.WARNING, logger="pc_snippets"):
+        html = app.test_client().get("/?user=placeholder").get_data(as_text=True)
+    assert calls_named(run_page(html), "profile", "set") == [
+        ["profile", "set", {"id": 3, "first_name": "Pat"}]]
+    assert "email" in caplog.text
+    assert "placeholder_email_domain" in caplog.text
+    assert "anonymous@example.com" not in caplog.text
+
+
+def test_strict_off_outside_debug_and_testing() -> None:
+    app = make_app()
+    assert not app.debug
+    assert not app.testing
+    html = app.test_client().get("/?user=placeholder").get_data(as_text=True)
+    assert calls_named(run_page(html), "profile", "set") == [
+        ["profile", "set", {"id": 3, "first_name": "Pat"}]]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({}, "PERSONACLICK_SHOP_ID is not set"),
+        ({"PERSONACLICK_SHOP_ID": "bad id!"}, "PERSONACLICK_SHOP_ID is malformed"),
+        ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_STREAM": "no spaces"},
+         "PERSONACLICK_STREAM is malformed"),
+        ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_STRICT": "yes"},
+         "PERSONACLICK_STRICT must be True or False"),
+        ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_GUARD_DISABLED": ["nope"]},
+         "unknown guard rule"),
+        ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_CONSENT": True},
+         "PERSONACLICK_CONSENT must be a callable"),
+        ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_SEND_ONCE": True},
+         "PERSONACLICK_SEND_ONCE needs SECRET_KEY"),
+    ],
+)
+def test_bad_config_fails_at_init_app(config: dict[str, Any], message: str) -> None:
+    app = Flask(__name__)
+    app.config.update(config)
+    with pytest.raises(RuntimeError, match=message):
+        PersonaClick(app)
+
+
+def test_disabled_needs_no_shop_id_and_renders_nothing() -> None:
+    app = Flask(__name__)
+    app.config["PERSONACLICK_ENABLED"] = False
+    personaclick = PersonaClick(app)
+    personaclick.profile_loader(lambda: USERS["jane"])
+    with app.test_request_context():
+        assert render_template_string(PAGE).count("<script") == 0
+
+
+def test_one_extension_many_apps_without_self_app() -> None:
+    personaclick = PersonaClick()
+    apps = []
+    for shop in ("shopA", "shopB"):
+        app = Flask(__name__)
+        app.config["PERSONACLICK_SHOP_ID"] = shop
+        personaclick.init_app(app)
+        app.add_url_rule("/", "index", lambda: render_template_string(PAGE))
+        apps.append(app)
+    assert not hasattr(personaclick, "app")
+    assert all("personaclick" in app.extensions for app in apps)
+    for shop, app in zip(("shopA", "shopB"), apps, strict=True):
+        calls = run_page(app.test_client().get("/").get_data(as_text=True))
+        assert calls_named(calls, "init") == [["init", shop]]
+
+
+def test_guard_and_init_options_from_config() -> None:
+    app = make_app(PERSONACLICK_STREAM="web2", PERSONACLICK_COOKIELESS=True,
+                   PERSONACLICK_SPA=True, PERSONACLICK_PLACEHOLDER_DOMAINS=["mail.com"],
+                   PERSONACLICK_STRICT=False)
+    calls = run_page(app.test_client().get("/?user=bob").get_data(as_text=True))
+    assert calls_named(calls, "init") == [["init", SHOP_ID, "web2", None, None,
+                                           {"cookieless": True}, True]]
+    # bob@mail.com is at the store's placeholder domain: dropped, the rest sent.
+    assert calls_named(calls, "profile", "set") == [["profile", "set", {"id": 2,
+                                                                         "first_name": "Bob"}]]
+    assert calls_named(calls, "profile", "get") == [["profile", "get", None, True]]
+
+
+def test_python_helpers_share_the_pipeline() -> None:
+    app = make_app()
+    personaclick = app.extensions["personaclick"].extension
+
+    @app.route("/helper")
+    def helper() -> str:
+        return str(personaclick.init() + personaclick.profile_set() + personaclick.profile_get())
+
+    response = app.test_client().get("/helper?user=jane")
+    html = response.get_data(as_text=True)
+    assert {s.nonce for s in page_scripts(html)} == {csp_nonce(response)}
+    assert calls_named(run_page(html), "profile", "set") == [expected_set(USERS["jane"])]
+    assert response.headers["Cache-Control"] == "private"
