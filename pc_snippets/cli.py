@@ -135,7 +135,7 @@ class Progress:
         self.stream = stream
         self.verb = verb
         self.count = 0
-        self._last = time.monotonic()
+        self._last = float("-inf")  # the first update comes at record 1024
         self._shown = False
 
     def tick(self) -> None:
