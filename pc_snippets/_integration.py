@@ -305,6 +305,10 @@ class Hooks:
         """The current visitor's profile (user object, mapping) or ``None``."""
         return None
 
+    def adapt(self, context: ContextLike, profile: Any) -> Any:
+        """Turn a known visitor into profile data (e.g. a Django user into a mapping)."""
+        return profile
+
     def send_once(self, context: ContextLike) -> SendOnce | None:
         """A :class:`SendOnce` over the visitor's session, or ``None`` (always send)."""
         return None
@@ -404,7 +408,7 @@ def render_profile_set_for(
     if consent is False:
         return Markup()
     result = check_profile(
-        profile,
+        hooks.adapt(context, profile),
         custom=custom,
         guard=settings.guard,
         strict=settings.strict if strict is None else strict,
