@@ -1,0 +1,1 @@
+"""A small real Django project for tests/test_django.py."""

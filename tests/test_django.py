@@ -1,0 +1,307 @@
+"""The Django app, driven through Django's test Client with real settings and templates."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django_project.settings")
+django.setup()
+
+import pytest  # noqa: E402
+from django.contrib.auth.models import AnonymousUser, User  # noqa: E402
+from django.core import checks  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.template import Context, Template  # noqa: E402
+from django.test import Client, RequestFactory, override_settings  # noqa: E402
+
+from pc_snippets import ProfileError, check_profile  # noqa: E402
+from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control  # noqa: E402
+from pc_snippets.django.hooks import django6_get_nonce  # noqa: E402
+from pc_snippets.django.profiles import user_profile  # noqa: E402
+from tests.django_project import django6_csp  # noqa: E402
+from tests.django_project.models import Customer  # noqa: E402
+from tests.pages import calls_named, page_scripts, run_page  # noqa: E402
+
+SHOP_ID = "357382bf66ac0ce2f1722677c59511"
+PAGES = ["/", "/jinja/"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def database() -> None:
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+@pytest.fixture(scope="module")
+def users(database: None) -> dict[str, User]:
+    User.objects.all().delete()
+    return {
+        "jane": User.objects.create_user("jane", "Jane.Doe@Mail.com", first_name="Jane",
+                                         last_name="Doe"),
+        "bob": User.objects.create_user("bob", "bob@mail.com", first_name="Bob"),
+        "noname": User.objects.create_user("noname", ""),
+        "placeholder": User.objects.create_user("pat", "anonymous@example.com",
+                                                first_name="Pat"),
+    }
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def header_nonce(response: Any) -> str:
+    match = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+    assert match, "no nonce in the CSP header"
+    return match.group(1)
+
+
+def expected_set(user: User) -> list[Any]:
+    # Computed from the user's fields, independently of the adapter's mapping.
+    data = {"id": user.pk, "email": user.email, "first_name": user.first_name,
+            "last_name": user.last_name}
+    return ["profile", "set", check_profile({k: v for k, v in data.items() if v}).payload]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_logged_in_page(url: str, users: dict[str, User]) -> None:
+    response = login(users["jane"]).get(url)
+    html = response.content.decode()
+    nonce = header_nonce(response)
+    assert [s.nonce for s in page_scripts(html)] == [nonce] * 3
+    calls = run_page(html)
+    assert calls_named(calls, "init") == [["init", SHOP_ID]]
+    assert calls_named(calls, "profile", "set") == [expected_set(users["jane"])]
+    assert calls_named(calls, "profile", "set")[0][2]["email"] == "Jane.Doe@mail.com"
+    assert calls_named(calls, "profile", "get") == [["profile", "get", None]]
+    assert "&lt;Shop&gt;" in html  # the page's own variables are still escaped
+    assert response.headers["Cache-Control"] == "private"
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_visitor(url: str, database: None) -> None:
+    response = Client().get(url, {"cache": "public, max-age=300"})
+    calls = run_page(response.content.decode())
+    assert calls == [["init", SHOP_ID], ["profile", "get", None]]
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_empty_fields_are_omitted(users: dict[str, User]) -> None:
+    calls = run_page(login(users["noname"]).get("/").content.decode())
+    assert calls_named(calls, "profile", "set") == [["profile", "set", {"id": users["noname"].pk}]]
+
+
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("cache", ["public, max-age=60", "no-store, no-cache", "public"])
+def test_cache_control_is_private_for_profile_data(url: str, cache: str,
+                                                    users: dict[str, User]) -> None:
+    response = login(users["bob"]).get(url, {"cache": cache})
+    assert response.headers["Cache-Control"] == private_cache_control(cache)
+    directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
+    assert "public" not in directives
+    assert "private" in directives
+    assert ("no-store" in directives) is ("no-store" in cache)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_consent(url: str, users: dict[str, User]) -> None:
+    client = login(users["jane"])
+    client.cookies["consent"] = "no"
+    refused = client.get(url)
+    html = refused.content.decode()
+    assert run_page(html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+    assert "jane" not in html.lower()
+    assert "private" not in refused.headers.get("Cache-Control", "")
+    client.cookies["consent"] = "yes"
+    calls = run_page(client.get(url).content.decode())
+    assert calls[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
+    assert calls_named(calls, "profile", "set") == [expected_set(users["jane"])]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_send_once_across_two_requests(url: str, users: dict[str, User]) -> None:
+    with override_settings(PERSONACLICK_SEND_ONCE=True):
+        client = login(users["jane"])
+        first = client.get(url)
+        assert calls_named(run_page(first.content.decode()), "profile", "set") == [
+            expected_set(users["jane"])]
+        second = client.get(url)
+        assert calls_named(run_page(second.content.decode()), "profile", "set") == []
+        assert "private" not in second.headers.get("Cache-Control", "")
+        stored = client.session[SEND_ONCE_SESSION_KEY]
+        assert re.fullmatch(r"[0-9a-f]{64}", stored)
+        assert all("jane" not in str(value).lower() for value in client.session.values())
+        # Another person in the same browser is sent again.
+        client.force_login(users["bob"])
+        third = client.get(url)
+        assert calls_named(run_page(third.content.decode()), "profile", "set") == [
+            expected_set(users["bob"])]
+
+
+def test_strict_mode_error_names_the_field(users: dict[str, User]) -> None:
+    with override_settings(PERSONACLICK_STRICT=True), pytest.raises(ProfileError) as info:
+        login(users["placeholder"]).get("/")
+    assert [p.field for p in info.value.problems] == ["email"]
+    assert "anonymous@example.com" not in str(info.value)
+
+
+def test_strict_follows_debug_by_default(users: dict[str, User]) -> None:
+    with override_settings(DEBUG=True), pytest.raises(ProfileError):
+        login(users["placeholder"]).get("/jinja/")
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_lenient_mode_logs_field_and_code(url: str, users: dict[str, User],
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="pc_snippets"):
+        html = login(users["placeholder"]).get(url).content.decode()
+    assert calls_named(run_page(html), "profile", "set") == [
+        ["profile", "set", {"id": users["placeholder"].pk, "first_name": "Pat"}]]
+    assert "email" in caplog.text
+    assert "placeholder_email_domain" in caplog.text
+    assert "anonymous@example.com" not in caplog.text
+
+
+def test_explicit_profile_and_call_tag(database: None) -> None:
+    response = Client().get("/explicit/", {"email": "ann@mail.com", "first_name": "</script>"})
+    html = response.content.decode()
+    assert run_page(html) == [
+        ["profile", "set", {"email": "ann@mail.com", "first_name": "</script>"}],
+        ["track", "view", "</script>"],
+    ]
+    assert response.headers["Cache-Control"] == "private"
+    empty = Client().get("/explicit/")
+    assert run_page(empty.content.decode()) == [["track", "view", ""]]
+
+
+def test_profile_setting_names_another_mapping(users: dict[str, User]) -> None:
+    with override_settings(PERSONACLICK_PROFILE="tests.django_project.views.mapped_profile"):
+        calls = run_page(login(users["bob"]).get("/").content.decode())
+    assert calls_named(calls, "profile", "set") == [
+        ["profile", "set", {"id": f"user-{users['bob'].pk}", "email": "bob@mail.com",
+                            "location": "NY"}]]
+
+
+def test_default_mapping_works_with_a_custom_user_model() -> None:
+    customer = Customer(login="c1", contact="carl@mail.com")
+    assert user_profile(customer) == {"id": str(customer.pk), "email": "carl@mail.com"}
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    html = Template("{% load personaclick %}{% personaclick_profile_set c %}").render(
+        Context({"c": customer, "request": request}))
+    assert run_page(html) == [["profile", "set", {"id": str(customer.pk),
+                                                  "email": "carl@mail.com"}]]
+
+
+def test_django_template_autoescape_off_is_not_double_escaped(users: dict[str, User]) -> None:
+    request = RequestFactory().get("/")
+    request.user = users["jane"]
+    source = "{% load personaclick %}{% autoescape off %}{% personaclick_profile_set %}" \
+             "{% endautoescape %}{% personaclick_profile_set %}"
+    html = Template(source).render(Context({"request": request}))
+    first, second = page_scripts(html)
+    assert first == second
+    assert run_page(html) == [expected_set(users["jane"])] * 2
+
+
+@pytest.fixture
+def django6(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make ``django.middleware.csp`` importable as on Django 6 (stand-in module)."""
+    monkeypatch.setitem(sys.modules, "django.middleware.csp", django6_csp)
+    django6_get_nonce.cache_clear()
+    yield
+    django6_get_nonce.cache_clear()
+
+
+def django6_settings(**extra: Any) -> Any:
+    from django.conf import settings
+
+    middleware = [m if m != "csp.middleware.CSPMiddleware"
+                  else "tests.django_project.django6_csp.ContentSecurityPolicyMiddleware"
+                  for m in settings.MIDDLEWARE]
+    return override_settings(MIDDLEWARE=middleware, **extra)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_django6_get_nonce(url: str, users: dict[str, User], django6: None) -> None:
+    # No request.csp_nonce here: only Django 6's get_nonce(request) knows the nonce.
+    with django6_settings():
+        response = login(users["jane"]).get(url)
+    nonce = header_nonce(response)
+    assert [s.nonce for s in page_scripts(response.content.decode())] == [nonce] * 3
+
+
+def test_django6_csp_nonce_context_variable(users: dict[str, User], django6: None) -> None:
+    from django.conf import settings
+
+    templates = [dict(settings.TEMPLATES[0])]
+    templates[0]["OPTIONS"] = {"context_processors": [
+        "django.template.context_processors.request",
+        "tests.django_project.django6_csp.csp",
+    ]}
+    with django6_settings(TEMPLATES=templates):
+        django6_get_nonce.cache_clear()
+        sys.modules.pop("django.middleware.csp")  # only the context variable is left
+        response = login(users["jane"]).get("/")
+    nonce = header_nonce(response)
+    assert [s.nonce for s in page_scripts(response.content.decode())] == [nonce] * 3
+
+
+def test_without_django6_the_lookup_is_skipped() -> None:
+    django6_get_nonce.cache_clear()
+    assert django6_get_nonce() is None  # Django 5.2 here: no django.middleware.csp
+
+
+def ids(messages: list[Any]) -> set[str]:
+    return {message.id for message in messages if message.id.startswith("personaclick.")}
+
+
+def test_system_checks_pass_for_the_test_project() -> None:
+    assert ids(checks.run_checks()) == set()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"PERSONACLICK_SHOP_ID": None}, {"personaclick.E001"}),
+        ({"PERSONACLICK_SHOP_ID": "not a key!"}, {"personaclick.E002"}),
+        ({"PERSONACLICK_STREAM": "way-too-long-stream-name"}, {"personaclick.E003"}),
+        ({"PERSONACLICK_SEND_ONCE": "yes"}, {"personaclick.E004"}),
+        ({"PERSONACLICK_GUARD_DISABLED": ["no_such_rule"]}, {"personaclick.E005"}),
+        ({"PERSONACLICK_PROFILE": "tests.nowhere.mapping"}, {"personaclick.E006"}),
+        ({"PERSONACLICK_CONSENT": 42}, {"personaclick.E007"}),
+        ({"PERSONACLICK_SEND_ONCE": True, "MIDDLEWARE": [
+            "pc_snippets.django.middleware.PersonaClickMiddleware"]}, {"personaclick.E008"}),
+        ({"MIDDLEWARE": []}, {"personaclick.W001"}),
+        ({"TEMPLATES": [{"BACKEND": "django.template.backends.django.DjangoTemplates",
+                         "APP_DIRS": True, "OPTIONS": {}}]}, {"personaclick.W002"}),
+        ({"PERSONACLICK_SHOP_ID": None, "PERSONACLICK_ENABLED": False}, set()),
+    ],
+)
+def test_system_checks(overrides: dict[str, Any], expected: set[str]) -> None:
+    with override_settings(**overrides):
+        found = checks.run_checks()
+    assert ids(found) == expected
+    for message in found:
+        assert "@" not in message.msg
+
+
+def test_missing_shop_id_fails_clearly_at_render_too(users: dict[str, User]) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    with override_settings(PERSONACLICK_SHOP_ID=None), \
+            pytest.raises(ImproperlyConfigured, match="PERSONACLICK_SHOP_ID is not set"):
+        Client().get("/")
+
+
+def test_disabled_renders_nothing(users: dict[str, User]) -> None:
+    with override_settings(PERSONACLICK_ENABLED=False):
+        html = login(users["jane"]).get("/").content.decode()
+    assert page_scripts(html) == []
