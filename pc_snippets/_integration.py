@@ -111,7 +111,7 @@ _PROBE_SHOP_ID = "probe"
 
 
 def settings_problems(
-    values: Mapping[str, Any], *, prefix: str = "PERSONACLICK_"
+    values: Mapping[str, Any], *, prefix: str = "PERSONACLICK_", upper: bool = True
 ) -> list[tuple[str, str]]:
     """Check raw setting values; return ``(code, message)`` pairs, empty when fine.
 
@@ -126,41 +126,45 @@ def settings_problems(
     >>> settings_problems({"shop_id": None, "enabled": False})
     []
     """
+    def setting(name: str) -> str:
+        return prefix + (name.upper() if upper else name)
+
     problems: list[tuple[str, str]] = []
     for name in _BOOLEANS:
         if name in values and not isinstance(values[name], bool):
-            problems.append(("E004", f"{prefix}{name.upper()} must be True or False"))
+            problems.append(("E004", f"{setting(name)} must be True or False"))
     for name in _OPTIONAL_BOOLEANS:
         if values.get(name) is not None and not isinstance(values[name], bool):
-            problems.append(("E004", f"{prefix}{name.upper()} must be True, False or None"))
+            problems.append(("E004", f"{setting(name)} must be True, False or None"))
     for name in _OPTIONAL_TEXT:
         if values.get(name) is not None and not isinstance(values[name], str):
-            problems.append(("E004", f"{prefix}{name.upper()} must be a string or None"))
+            problems.append(("E004", f"{setting(name)} must be a string or None"))
     if values.get("enabled", True) is False:
         return problems  # a disabled integration needs no shop id
     shop_id = values.get("shop_id")
     if shop_id is None or shop_id == "":
         problems.append((
             "E001",
-            f"{prefix}SHOP_ID is not set: set it to the shop key from your PersonaClick "
-            f"account, or set {prefix}ENABLED = False to switch the snippets off",
+            f"{setting('shop_id')} is not set: set it to the shop key from your PersonaClick "
+            f"account, or set {setting('enabled')} = False to switch the snippets off",
         ))
     else:
         try:
             render_init(shop_id)
         except ValueError as exc:
-            problems.append(("E002", f"{prefix}SHOP_ID is malformed: {exc}"))
+            problems.append(("E002", f"{setting('shop_id')} is malformed: {exc}"))
     for name in _OPTIONAL_TEXT:
         value = values.get(name)
         if isinstance(value, str):
             try:
                 render_init(_PROBE_SHOP_ID, **{name: value})  # type: ignore[arg-type]
             except ValueError as exc:
-                problems.append(("E003", f"{prefix}{name.upper()} is malformed: {exc}"))
+                problems.append(("E003", f"{setting(name)} is malformed: {exc}"))
     try:
         guard_from(values.get("guard_disabled"), values.get("placeholder_domains"))
     except (TypeError, ValueError) as exc:
-        problems.append(("E005", f"{prefix}GUARD_DISABLED / {prefix}PLACEHOLDER_DOMAINS: {exc}"))
+        names = f"{setting('guard_disabled')} / {setting('placeholder_domains')}"
+        problems.append(("E005", f"{names}: {exc}"))
     return problems
 
 
