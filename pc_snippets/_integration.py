@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from jinja2 import Undefined  # a core dependency, not a web framework
 from markupsafe import Markup
 
 from .check import CheckResult, check_profile
@@ -227,7 +228,10 @@ def context_nonce(context: ContextLike) -> str | None:
     >>> context_nonce({"csp_nonce": "abc"})
     'abc'
     """
-    nonce = nonce_text(_defined(context.get("csp_nonce")))
+    value = context.get("csp_nonce")
+    if type(value) is str and value:  # the common case, decided without more calls
+        return value
+    nonce = nonce_text(_defined(value))
     if nonce is None:
         request = _defined(context.get("request"))
         if request is not None:
@@ -236,10 +240,7 @@ def context_nonce(context: ContextLike) -> str | None:
 
 
 def _defined(value: Any) -> Any:
-    # Jinja's Undefined (a missing variable) counts as absent; imported lazily
-    # nowhere: jinja2 is a core dependency.
-    from jinja2 import Undefined
-
+    # Jinja's Undefined (a missing variable) counts as absent.
     return None if isinstance(value, Undefined) else value
 
 
@@ -334,9 +335,8 @@ class StaticHooks(Hooks):
         return self._settings
 
 
-def _combine_consent(explicit: bool | None, decided: Callable[[], bool | None]) -> bool | None:
+def _combine_consent(explicit: bool | None, found: bool | None) -> bool | None:
     # A template may withhold consent but never grant what the app's decision refused.
-    found = decided()
     if found is False or explicit is False:
         return False
     return explicit if explicit is not None else found
@@ -346,13 +346,11 @@ def _nonce(hooks: Hooks, context: ContextLike, explicit: str | None) -> str | No
     return explicit if explicit is not None else hooks.nonce(context)
 
 
-def _require_shop_id(settings: Settings) -> str:
-    if not settings.shop_id:
-        raise RuntimeError(
+def _missing_shop_id() -> RuntimeError:
+    return RuntimeError(
             "PersonaClick shop id is not configured (PERSONACLICK_SHOP_ID, or "
             "personaclick_shop_id on a Jinja environment)"
         )
-    return settings.shop_id
 
 
 def render_init_for(
@@ -372,12 +370,14 @@ def render_init_for(
     settings = hooks.settings(context)
     if not settings.enabled:
         return Markup()
+    if not settings.shop_id:
+        raise _missing_shop_id()
     return render_init(
-        _require_shop_id(settings),
+        settings.shop_id,
         stream=stream if stream is not None else settings.stream,
         nonce=_nonce(hooks, context, nonce),
         cookieless=settings.cookieless,
-        consent=_combine_consent(consent, lambda: hooks.consent(context)),
+        consent=_combine_consent(consent, hooks.consent(context)),
         spa=(spa if spa is not None else settings.spa) or None,
         api_host=settings.api_host,
         cdn_host=settings.cdn_host,
@@ -408,7 +408,7 @@ def render_profile_set_for(
         profile = hooks.profile(context)
     if is_anonymous(profile):
         return Markup()
-    consent = _combine_consent(consent, lambda: hooks.consent(context))
+    consent = _combine_consent(consent, hooks.consent(context))
     if consent is False:
         return Markup()
     result = check_profile(
@@ -445,7 +445,7 @@ def render_profile_get_for(
     settings = hooks.settings(context)
     if not settings.enabled:
         return Markup()
-    if _combine_consent(consent, lambda: hooks.consent(context)) is False:
+    if _combine_consent(consent, hooks.consent(context)) is False:
         return Markup()
     return render_profile_get(
         callback=callback,
@@ -468,7 +468,7 @@ def render_call_for(
     settings = hooks.settings(context)
     if not settings.enabled:
         return Markup()
-    if _combine_consent(consent, lambda: hooks.consent(context)) is False:
+    if _combine_consent(consent, hooks.consent(context)) is False:
         return Markup()
     return render_call(command, *args, nonce=_nonce(hooks, context, nonce))
 

@@ -59,7 +59,8 @@ from ._integration import (
 
 __all__ = ["EnvironmentHooks", "PersonaClickExtension", "hooks_for"]
 
-# Environment attributes read as settings, with their defaults.
+# Environment attributes read as settings, with their defaults (documentation;
+# a missing attribute reads as None, which means the same).
 _SETTING_ATTRIBUTES: dict[str, Any] = {
     "personaclick_shop_id": None,
     "personaclick_stream": None,
@@ -71,7 +72,7 @@ _SETTING_ATTRIBUTES: dict[str, Any] = {
     "personaclick_cdn_host": None,
     "personaclick_guard": None,
 }
-_SETTINGS_DEFAULTS = tuple(_SETTING_ATTRIBUTES.items())
+_SETTING_NAMES = tuple(_SETTING_ATTRIBUTES)
 
 # Keyword arguments each tag accepts (checked at compile time for a clear error).
 _TAG_KEYWORDS: dict[str, frozenset[str]] = {
@@ -100,27 +101,28 @@ class EnvironmentHooks(Hooks):
         self._settings = Settings()
 
     def settings(self, context: Any) -> Settings:
-        env = self._environment
         # Attributes may change after the environment is built; rebuild only then.
-        key = tuple(getattr(env, name, default) for name, default in _SETTINGS_DEFAULTS)
+        # (map over dict.get keeps this check cheap: it runs for every tag.)
+        key = tuple(map(vars(self._environment).get, _SETTING_NAMES))
         if key != self._key:
             shop_id, stream, enabled, strict, cookieless, spa, api_host, cdn_host, guard = key
             self._settings = Settings(
-                shop_id=shop_id, stream=stream, enabled=bool(enabled), strict=bool(strict),
-                cookieless=cookieless, spa=bool(spa), api_host=api_host, cdn_host=cdn_host,
-                guard=guard,
+                shop_id=shop_id, stream=stream, enabled=enabled is not False,
+                strict=bool(strict), cookieless=cookieless, spa=bool(spa), api_host=api_host,
+                cdn_host=cdn_host, guard=guard,
             )
             self._key = key
         return self._settings
 
     def consent(self, context: Any) -> bool | None:
-        decide = getattr(self._environment, "personaclick_consent", None)
+        # vars().get, not getattr: a missing attribute would cost an exception per tag.
+        decide = vars(self._environment).get("personaclick_consent")
         if callable(decide):
             return _optional_bool(decide(context))
         return _optional_bool(decide)
 
     def profile(self, context: Any) -> Any:
-        loader = getattr(self._environment, "personaclick_profile_loader", None)
+        loader = vars(self._environment).get("personaclick_profile_loader")
         return loader(context) if callable(loader) else None
 
 
@@ -130,7 +132,7 @@ def _optional_bool(value: Any) -> bool | None:
 
 def hooks_for(environment: Environment) -> Hooks:
     """The hooks an environment renders with: an adapter's, else :class:`EnvironmentHooks`."""
-    hooks = getattr(environment, "personaclick_hooks", None)
+    hooks = vars(environment).get("personaclick_hooks")
     if isinstance(hooks, Hooks):
         return hooks
     extension = environment.extensions[PersonaClickExtension.identifier]
@@ -182,6 +184,9 @@ def _clean(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+# The filter the tags compile to (a private name; using it directly is harmless).
+_TAG_FILTER = "_personaclick_tag"
+
 _GLOBALS: dict[str, Callable[..., Markup]] = {
     "personaclick_init": personaclick_init,
     "personaclick_profile_set": personaclick_profile_set,
@@ -209,6 +214,7 @@ class PersonaClickExtension(Extension):
         # env.extend(personaclick_shop_id=...) (which never overwrites) takes effect.
         self.default_hooks = EnvironmentHooks(environment)
         environment.globals.update(_GLOBALS)
+        environment.filters[_TAG_FILTER] = _render_tag
 
     def parse(self, parser: Parser) -> nodes.Node:
         token = next(parser.stream)
@@ -246,14 +252,28 @@ class PersonaClickExtension(Extension):
                 "personaclick_call needs a command: {% personaclick_call 'track', 'view' %}",
                 token.lineno, parser.name, parser.filename,
             )
-        call = self.call_method(
-            "_render_tag",
-            [nodes.ContextReference(), nodes.Const(tag), *args],
-            kwargs,
-            lineno=token.lineno,
+        # Compiled as a filter, not call_method(): Jinja calls filters directly,
+        # while a call goes through Context.call's checks (~2 us per tag; a tag
+        # runs on every page render, see benchmarks/bench_templates.py).
+        call = nodes.Filter(
+            nodes.Const(tag), _TAG_FILTER, args, kwargs, None, None, lineno=token.lineno
         )
         return nodes.Output([call], lineno=token.lineno)
 
-    def _render_tag(self, context: Context, tag: str, *args: Any, **kwargs: Any) -> Markup:
-        # The tags are the globals under another syntax: one implementation.
-        return _GLOBALS[tag](context, *args, **kwargs)
+
+@pass_context
+def _render_tag(context: Context, tag: str, *args: Any, **kwargs: Any) -> Markup:
+    """The tags' entry point: the globals' pipeline minus their wrapper layer."""
+    hooks = hooks_for(context.environment)
+    if kwargs:
+        _clean(kwargs)
+    if tag == "personaclick_profile_set":
+        return render_profile_set_for(hooks, context, *map(_absent, args), **kwargs)
+    return _RENDERERS[tag](hooks, context, *args, **kwargs)
+
+
+_RENDERERS: dict[str, Callable[..., Markup]] = {
+    "personaclick_init": render_init_for,
+    "personaclick_profile_get": render_profile_get_for,
+    "personaclick_call": render_call_for,
+}
