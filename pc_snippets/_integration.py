@@ -195,10 +195,9 @@ def is_anonymous(user: Any) -> bool:
     >>> is_anonymous(None), is_anonymous({"email": "jane@mail.com"})
     (True, False)
     """
-    if user is None or (isinstance(user, str) and not user):
+    if user is None or (user.__class__ is str and not user):
         return True
-    if isinstance(user, Mapping | CheckResult):
-        return False
+    # getattr on a mapping reads attributes, not keys: mappings count as known.
     return getattr(user, "is_authenticated", True) is False
 
 
