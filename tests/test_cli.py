@@ -150,9 +150,12 @@ def test_check_bad_json_reports_line_and_column(tmp_path: Path, text: str) -> No
         assert f"line {line}, column {column}: bad JSON" in message
 
 
-def test_check_bad_json_line_in_jsonl(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "bad", ['{"email": "a@b.co" "age": 3}', '{"email": "a@b.co"} trailing', '{"a": 1}{"b": 2}',
+            '  {"a": ', "[1, 2"],
+)
+def test_check_bad_json_line_in_jsonl(tmp_path: Path, bad: str) -> None:
     good = json.dumps(GOOD)
-    bad = '{"email": "a@b.co" "age": 3}'
     path = write(tmp_path / "bad.jsonl", f"{good}\n\n{bad}\n{good}\n")
     line, column = json_error_position(bad)
     result = run_cli("check", str(path))

@@ -1,0 +1,127 @@
+"""Speed of ``pc-snippets check`` and ``pc-snippets page`` against the core check.
+
+Generates N profiles (about a quarter with problems), writes them as JSON Lines,
+then measures (each best of 3, except ``page``):
+
+- core: ``check_profile`` in a loop over the same records, already in memory;
+- ``pc-snippets check FILE`` end to end (process start, reading, checking, report);
+- ``pc-snippets page FILE -o DIR`` end to end (a page per profile plus the index).
+
+Run: ``python benchmarks/bench_cli.py`` (10,000 and 100,000 profiles) or
+``python benchmarks/bench_cli.py 5000 50000``. Prints profiles/second, the
+ratio to the core's rate (``check`` should reach >= 0.5x), the same ratio
+without the fixed process start-up ("w/o start"), and the per-profile cost at
+each size (linear scaling keeps it flat).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from pc_snippets import check_profile
+
+CLI = Path(sys.executable).with_name("pc-snippets")
+FIRST = ["Anna", "Boris", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana", "Ivan", "Jun"]
+LAST = ["Ivanova", "Smith", "Müller", "García", "Kowalski", "Nakamura", "O'Neil", "Rossi"]
+DOMAINS = ["mail.com", "post.net", "inbox.org", "correo.es", "mail.ru"]
+
+
+def profile(rng: random.Random, n: int) -> dict[str, Any]:
+    """A realistic profile; some carry the mistakes stores make (placeholders, bad formats)."""
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    year = rng.randint(1950, 2005)
+    data: dict[str, Any] = {
+        "id": n + 1,
+        "email": f"{first.lower()}.{n}@{rng.choice(DOMAINS)}",
+        "phone": f"44{rng.randint(10**9, 10**10 - 1)}",
+        "first_name": first,
+        "last_name": last,
+        "gender": rng.choice(["m", "f", "female", "male"]),
+        "birthday": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "location": rng.choice(["NY", "LA", "SF"]),
+        "bought_something": rng.random() < 0.5,
+        "loyalty_bonuses": rng.randint(0, 5000),
+        "kids": [{"gender": rng.choice("mf"), "birthday": "2015-07-28"}],
+    }
+    roll = rng.random()
+    if roll < 0.08:
+        data["email"] = "anonymous@example.com"
+    elif roll < 0.14:
+        data["gender"] = ""
+        data["phone"] = "0000000"
+    elif roll < 0.20:
+        data["age"] = 31  # disagrees with most birthdays
+    elif roll < 0.25:
+        data["birthday"] = "1990-02-30"
+    return data
+
+
+def generate(count: int, path: Path) -> list[dict[str, Any]]:
+    rng = random.Random(count)
+    records = [profile(rng, n) for n in range(count)]
+    with open(path, "w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return records
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    completed = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               check=False)
+    elapsed = time.perf_counter() - start
+    if completed.returncode not in (0, 1):
+        raise SystemExit(f"{command[:2]} failed: {completed.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def core_time(records: list[dict[str, Any]]) -> float:
+    start = time.perf_counter()
+    for record in records:
+        check_profile(record)
+    return time.perf_counter() - start
+
+
+def best(runs: int, measure: Any, *args: Any) -> float:
+    return min(measure(*args) for _ in range(runs))
+
+
+def main(sizes: list[int]) -> None:
+    startup = best(3, timed, [str(CLI), "--version"])
+    print(f"process start-up (pc-snippets --version): {startup * 1000:.0f} ms")
+    header = (f"{'profiles':>9} | {'core/s':>9} | {'check/s':>9} {'ratio':>6} "
+              f"{'w/o start':>9} | {'page/s':>8} {'ratio':>6} | "
+              f"{'us/profile core/check/page':>27}")
+    print(header)
+    print("-" * len(header))
+    for count in sizes:
+        with tempfile.TemporaryDirectory(prefix="pc-bench-") as temp:
+            source = Path(temp) / "profiles.jsonl"
+            records = generate(count, source)
+            core = best(3, core_time, records)
+            check = best(3, timed, [str(CLI), "check", str(source)])
+            site = Path(temp) / "site"
+            page = timed([str(CLI), "page", str(source), "-o", str(site)])
+            pages = sum(1 for _ in site.iterdir())
+            assert pages == count + 1, pages
+            shutil.rmtree(site)
+        rate = {name: count / seconds for name, seconds in
+                (("core", core), ("check", check), ("page", page))}
+        # The same ratio with the fixed process start-up taken out (throughput).
+        steady = core / max(check - startup, 1e-9)
+        print(f"{count:>9,} | {rate['core']:>9,.0f} | {rate['check']:>9,.0f} "
+              f"{rate['check'] / rate['core']:>5.2f}x {steady:>8.2f}x | {rate['page']:>8,.0f} "
+              f"{rate['page'] / rate['core']:>5.2f}x | "
+              f"{core / count * 1e6:>8.1f} {check / count * 1e6:>8.1f} {page / count * 1e6:>8.1f}")
+
+
+if __name__ == "__main__":
+    main([int(arg) for arg in sys.argv[1:]] or [10_000, 100_000])
