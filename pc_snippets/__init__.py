@@ -14,6 +14,7 @@ from __future__ import annotations
 from .check import CheckResult, check_profile
 from .example import EXAMPLE_PROFILE
 from .guard import GUARD_RULES, Guard
+from .memo import clear_memo, set_memo_size
 from .model import Kid, Profile, Vehicle
 from .problems import Problem, ProfileError
 from .render import render_call, render_init, render_profile_get, render_profile_set
@@ -33,11 +34,13 @@ __all__ = [
     "UnsafeValueError",
     "Vehicle",
     "check_profile",
+    "clear_memo",
     "dumps_js",
     "render_call",
     "render_init",
     "render_profile_get",
     "render_profile_set",
+    "set_memo_size",
 ]
 
 __version__ = "0.1.0"

@@ -7,20 +7,19 @@ field normalisers directly instead of building a pydantic model; the models in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .custom import normalise_custom
-from .fields import FIELD_RULES, Context, unknown_field_message
+from .fields import FIELD_RULES, Context, read_record
 from .guard import DEFAULT_GUARD, Guard
-from .problems import FieldProblem, Problem, ProfileError
+from .problems import Problem, ProfileError
 
 if TYPE_CHECKING:
     from .model import Profile
 
 __all__ = ["CheckResult", "check_profile"]
 
-_FIELD_ITEMS = tuple(FIELD_RULES.items())
 _KNOWN_FIELDS = frozenset(FIELD_RULES)
 
 
@@ -62,9 +61,10 @@ class CheckResult:
 
 
 def _age_from_birthday(iso_birthday: str, ctx: Context) -> int:
-    today = ctx.today
-    year, month, day = int(iso_birthday[:4]), int(iso_birthday[5:7]), int(iso_birthday[8:10])
-    return today.year - year - ((today.month, today.day) < (month, day))
+    # Whole years between two ISO dates: year difference, minus one if the
+    # birthday (MM-DD) has not come yet this year.
+    today = ctx.today_iso
+    return int(today[:4]) - int(iso_birthday[:4]) - (today[5:] < iso_birthday[5:])
 
 
 def check_profile(
@@ -87,49 +87,28 @@ def check_profile(
     >>> [(p.field, p.code) for p in result.problems]
     [('age', 'invalid_age')]
     """
-    if isinstance(data, CheckResult):
+    result = _check(data, custom, guard)
+    if strict and result.problems:
+        raise ProfileError(result.problems)
+    return result
+
+
+def _check(data: Any, custom: Mapping[str, Any] | None, guard: Guard | None) -> CheckResult:
+    # Positional-only internals: the renderers call this on every page view.
+    if type(data) is CheckResult:
         if custom is None:
-            if strict and data.problems:
-                raise ProfileError(data.problems)
             return data
         data = {key: value for key, value in data.payload.items() if key in _KNOWN_FIELDS}
     ctx = Context(guard or DEFAULT_GUARD)
-    payload: dict[str, Any] = {}
-    get: Callable[[str], Any]
-    if data is None:
-        get = _missing
-    elif isinstance(data, Mapping):
-        extra = data.keys() - _KNOWN_FIELDS
-        for key in sorted(extra, key=str):
-            ctx.report(key if isinstance(key, str) else "?", "unknown_field",
-                       unknown_field_message(key, FIELD_RULES))
-        get = data.get
-    else:
-        def get(name: str) -> Any:
-            return getattr(data, name, None)
-    for name, normalise in _FIELD_ITEMS:
-        value = get(name)
-        if value is None:
-            continue
-        try:
-            cleaned = normalise(value, ctx)
-        except FieldProblem as problem:
-            ctx.report(name + problem.path, problem.code, problem.message)
-            continue
-        if cleaned is not None:
-            payload[name] = cleaned
-    if "age" in payload and "birthday" in payload:
-        if abs(payload["age"] - _age_from_birthday(payload["birthday"], ctx)) > 1:
-            del payload["age"]
-            ctx.report("age", "age_mismatch",
-                       "disagrees with the birthday by more than a year (birthday kept)")
+    payload = read_record({} if data is None else data, FIELD_RULES, ctx)
+    if (
+        "age" in payload
+        and "birthday" in payload
+        and abs(payload["age"] - _age_from_birthday(payload["birthday"], ctx)) > 1
+    ):
+        del payload["age"]
+        ctx.report("age", "age_mismatch",
+                   "disagrees with the birthday by more than a year (birthday kept)")
     if custom:
         payload.update(normalise_custom(custom, ctx))
-    problems = tuple(ctx.problems)
-    if strict and problems:
-        raise ProfileError(problems)
-    return CheckResult(payload, problems)
-
-
-def _missing(name: str) -> None:
-    return None
+    return CheckResult(payload, tuple(ctx.problems))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .fields import FIELD_RULES, Context, parse_date, text
+from .fields import FIELD_RULES, Context, clean_text, iso_date
 from .problems import FieldProblem
 from .serialize import MAX_SAFE_INTEGER
 
@@ -28,7 +28,7 @@ MAX_DEPTH = 3
 
 def _scalar(value: Any, ctx: Context) -> Any:
     if isinstance(value, str):
-        return text(value, ctx)
+        return clean_text(value)
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -41,8 +41,7 @@ def _scalar(value: Any, ctx: Context) -> Any:
             raise FieldProblem("invalid_number", "expected a finite number")
         return as_float
     if isinstance(value, datetime.date):
-        parsed = parse_date(value)
-        return parsed.isoformat() if parsed else None
+        return iso_date(value)
     raise FieldProblem(
         "invalid_custom_value",
         "custom values must be text, numbers, booleans, dates, lists or small objects",
@@ -58,9 +57,11 @@ def _value(value: Any, ctx: Context, depth: int) -> Any:
         out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str) or not 0 < len(key) <= 64 or key in _RESERVED_KEYS:
-                raise FieldProblem("invalid_custom_key", "object keys must be 1-64 chars, not reserved")
+                raise FieldProblem(
+                    "invalid_custom_key", "object keys must be 1-64 characters and not reserved"
+                )
             try:
-                text(key, ctx)
+                clean_text(key)
             except FieldProblem:
                 raise FieldProblem("invalid_custom_key", "object keys must be plain text") from None
             if item is None:

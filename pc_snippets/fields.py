@@ -14,6 +14,7 @@ import datetime
 import decimal
 import math
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -34,20 +35,22 @@ _BAD_IDENTIFIER = re.compile("[\\s\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 # WHATWG "valid e-mail address" local part, tightened to RFC 5322 dot-atom
 # (no leading, trailing or doubled dot), which real mailboxes follow.
-_EMAIL = re.compile(
-    r"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)@([^@\s]{1,253})"
-)
+_LOCAL_PART = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 # An ASCII (or IDNA-encoded) domain with at least two labels and a TLD that
 # starts with a letter (so no bare IP addresses).
-_DOMAIN = re.compile(
-    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN_PART = (
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 )
+# One regex for the common all-ASCII address; internationalised domains take
+# the slower path through the IDNA codec.
+_ASCII_EMAIL = re.compile(f"({_LOCAL_PART})@({_DOMAIN_PART})")
+_IDN_EMAIL = re.compile(f"({_LOCAL_PART})@([^@\\s]{{1,253}})")
+_DOMAIN = re.compile(_DOMAIN_PART)
 
 # Separators people type inside phone numbers.
 _PHONE_SEPARATORS = re.compile(r"[\s\-./()\u00a0\u2010-\u2015]")
 _PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}\Z", re.IGNORECASE)
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VEHICLE_ID = re.compile(r"[A-HJ-NPR-Z0-9]{6}|[A-HJ-NPR-Z0-9]{17}")
 
 _GENDERS = {
@@ -57,7 +60,7 @@ _GENDERS = {
     "ж": "f", "жен": "f", "женский": "f", "женщина": "f",
 }
 
-MIN_BIRTHDAY = datetime.date(1900, 1, 1)
+MIN_BIRTHDAY = "1900-01-01"
 
 
 class Context:
@@ -68,13 +71,13 @@ class Context:
     def __init__(self, guard: Guard = DEFAULT_GUARD) -> None:
         self.guard = guard
         self.problems: list[Problem] = []
-        self._today: datetime.date | None = None
+        self._today: str | None = None
 
     @property
-    def today(self) -> datetime.date:
-        # Computed once per check, and only if a date field is present.
+    def today_iso(self) -> str:
+        """Today's local date as ``YYYY-MM-DD``, fixed for the whole check."""
         if self._today is None:
-            self._today = datetime.date.today()
+            self._today = today_iso()
         return self._today
 
     def report(self, field: str, code: str, message: str) -> None:
@@ -83,16 +86,42 @@ class Context:
 
 Normaliser = Callable[[Any, Context], Any]
 
+# date.today() costs more than checking a whole field, so today's date is kept
+# until the next local midnight (re-read at most once a minute so that a clock
+# or timezone change is picked up soon).
+_today_cache: tuple[float, str] = (0.0, "")
+
+
+def today_iso() -> str:
+    """Today's local date as ``YYYY-MM-DD`` (cached until the next minute)."""
+    global _today_cache
+    now = time.time()
+    expires, iso = _today_cache
+    if now < expires:
+        return iso
+    iso = datetime.date.today().isoformat()
+    # Thread-safe without a lock: a tuple is replaced whole, and a race only
+    # recomputes the same value.
+    _today_cache = (now + 60.0 - now % 60.0, iso)
+    return iso
+
 
 def _plain_str(value: str) -> str:
     # str subclasses (markupsafe.Markup, str enums) are sent as plain text.
     return value if type(value) is str else str.__str__(value)
 
 
-def text(value: Any, ctx: Context) -> str | None:
-    """Free text: trimmed; empty is missing; no control characters; <= 256 chars."""
-    if not isinstance(value, str):
-        raise FieldProblem("invalid_type", "expected text")
+def clean_text(value: str) -> str | None:
+    """The rules every string obeys: trimmed; empty is missing; <= 256 characters;
+    no control characters or lone surrogates.
+
+    Normalisers receive strings already cleaned by this (see :func:`apply`).
+
+    >>> clean_text("  Jane ")
+    'Jane'
+    >>> clean_text("   ") is None
+    True
+    """
     value = _plain_str(value).strip()
     if not value:
         return None
@@ -105,33 +134,47 @@ def text(value: Any, ctx: Context) -> str | None:
     return value
 
 
-def name(value: Any, ctx: Context) -> str | None:
-    """A person's name: text that is not a placeholder."""
-    cleaned = text(value, ctx)
-    if cleaned is not None:
-        code = ctx.guard.name_problem(cleaned)
-        if code:
-            raise FieldProblem(code, "looks like a placeholder, not a real name")
-    return cleaned
-
-
-def identifier(value: Any, ctx: Context) -> str | None:
-    """A string id (social, loyalty, advertising ids): no whitespace; ints converted."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if not isinstance(value, str):
-        raise FieldProblem("invalid_type", "expected text or an integer")
-    value = _plain_str(value).strip()
-    if not value:
+def apply(normalise: Normaliser, value: Any, ctx: Context) -> Any:
+    """Run ``normalise`` on a raw value: strings are cleaned first, empty is missing."""
+    if value is None:
         return None
-    if len(value) > MAX_TEXT_LENGTH:
-        raise FieldProblem("too_long", f"longer than {MAX_TEXT_LENGTH} characters")
-    if not (value.isprintable() and " " not in value) and _BAD_IDENTIFIER.search(value):
-        raise FieldProblem("invalid_text", "contains whitespace, control characters or invalid Unicode")
+    if isinstance(value, str):
+        value = clean_text(value)
+        if value is None:
+            return None
+    return normalise(value, ctx)
+
+
+def text(value: Any, ctx: Context) -> str:
+    """Free text (already cleaned by :func:`clean_text`)."""
+    if not isinstance(value, str):
+        raise FieldProblem("invalid_type", "expected text")
     return value
 
 
-def user_id(value: Any, ctx: Context) -> int | str | None:
+def name(value: Any, ctx: Context) -> str:
+    """A person's name: text that is not a placeholder."""
+    if not isinstance(value, str):
+        raise FieldProblem("invalid_type", "expected text")
+    code = ctx.guard.name_problem(value)
+    if code:
+        raise FieldProblem(code, "looks like a placeholder, not a real name")
+    return value
+
+
+def identifier(value: Any, ctx: Context) -> str:
+    """A string id (social, loyalty, advertising ids): no whitespace; ints converted."""
+    if isinstance(value, str):
+        if " " in value or not value.isprintable():
+            # Any whitespace inside an id means it was pasted wrongly.
+            raise FieldProblem("invalid_text", "an id must not contain whitespace")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise FieldProblem("invalid_type", "expected text or an integer")
+
+
+def user_id(value: Any, ctx: Context) -> int | str:
     """Store-side id: a positive integer or a non-empty string.
 
     Integers beyond 2**53 - 1 are sent as strings so JavaScript can't round them.
@@ -145,26 +188,29 @@ def user_id(value: Any, ctx: Context) -> int | str | None:
     raise FieldProblem("invalid_id", "expected a positive integer or text")
 
 
-def email(value: Any, ctx: Context) -> str | None:
+def email(value: Any, ctx: Context) -> str:
     """An email address; domain lower-cased (IDN allowed), local part kept."""
-    cleaned = text(value, ctx)
-    if cleaned is None:
-        return None
-    match = _EMAIL.fullmatch(cleaned)
-    if match is None or len(cleaned) > 254:
+    if not isinstance(value, str):
+        raise FieldProblem("invalid_type", "expected text")
+    if len(value) > 254:
         raise FieldProblem("invalid_email", "not a valid email address")
-    local, domain = match.groups()
-    if len(local) > 64:
-        raise FieldProblem("invalid_email", "not a valid email address")
-    domain = domain.lower()
-    if domain.isascii():
-        ascii_domain = domain
+    match = _ASCII_EMAIL.fullmatch(value)
+    if match is not None:
+        local, domain = match.groups()
+        ascii_domain = domain = domain.lower()
     else:
+        match = _IDN_EMAIL.fullmatch(value)
+        if match is None or match.group(2).isascii():
+            raise FieldProblem("invalid_email", "not a valid email address")
+        local, domain = match.groups()
+        domain = domain.lower()
         try:
             ascii_domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
             raise FieldProblem("invalid_email", "not a valid email address") from None
-    if not _DOMAIN.fullmatch(ascii_domain):
+        if not _DOMAIN.fullmatch(ascii_domain):
+            raise FieldProblem("invalid_email", "not a valid email address")
+    if len(local) > 64:
         raise FieldProblem("invalid_email", "not a valid email address")
     code = ctx.guard.email_problem(local, ascii_domain)
     if code:
@@ -172,29 +218,26 @@ def email(value: Any, ctx: Context) -> str | None:
     return f"{local}@{domain}"
 
 
-def phone(value: Any, ctx: Context) -> str | None:
+def phone(value: Any, ctx: Context) -> str:
     """A phone: digits with country code (E.164 length: 7..15 digits)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value <= 0:
-            raise FieldProblem("invalid_phone", "not a phone number (7 to 15 digits)")
-        digits = str(value)
-    else:
-        cleaned = text(value, ctx)
-        if cleaned is None:
-            return None
-        if cleaned.isdigit():
-            digits = cleaned  # already normalised: skip the regex work
-        elif cleaned.startswith("+"):
+    if isinstance(value, str):
+        if value.isdigit():
+            digits = value  # already normalised: skip the regex work
+        elif value.startswith("+"):
             # "+44 (0)20 ..." : the bracketed trunk zero is not dialled internationally.
-            cleaned = _PHONE_EXTENSION.sub("", cleaned)
-            digits = _PHONE_SEPARATORS.sub("", cleaned[1:].replace("(0)", "", 1))
+            rest = _PHONE_EXTENSION.sub("", value[1:]).replace("(0)", "", 1)
+            digits = _PHONE_SEPARATORS.sub("", rest)
         else:
-            digits = _PHONE_SEPARATORS.sub("", _PHONE_EXTENSION.sub("", cleaned))
+            digits = _PHONE_SEPARATORS.sub("", _PHONE_EXTENSION.sub("", value))
             if digits.startswith("00"):
                 digits = digits[2:]
         if not digits.isascii() and digits.isdecimal():
             # Arabic-Indic, Devanagari ... digits typed on a local keyboard.
             digits = "".join(str(unicodedata.decimal(ch)) for ch in digits)
+    elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        digits = str(value)
+    else:
+        raise FieldProblem("invalid_phone", "not a phone number (7 to 15 digits)")
     if not (digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 15):
         raise FieldProblem("invalid_phone", "not a phone number (7 to 15 digits)")
     code = ctx.guard.phone_problem(digits)
@@ -203,64 +246,63 @@ def phone(value: Any, ctx: Context) -> str | None:
     return digits
 
 
-def gender(value: Any, ctx: Context) -> str | None:
+def gender(value: Any, ctx: Context) -> str:
     """``"m"`` or ``"f"``; common spellings are normalised, anything else refused."""
-    if not isinstance(value, str):
-        raise FieldProblem("invalid_gender", 'expected "m" or "f"')
-    folded = value.strip().casefold()
-    if not folded:
-        return None
-    normalised = _GENDERS.get(folded)
+    normalised = _GENDERS.get(value.casefold()) if isinstance(value, str) else None
     if normalised is None:
         raise FieldProblem("invalid_gender", 'PersonaClick only accepts "m" or "f"')
     return normalised
 
 
-def parse_date(value: Any) -> datetime.date | None:
-    """A ``datetime.date`` or ``YYYY-MM-DD`` string to a date; ``None`` if empty."""
+def iso_date(value: Any) -> str | None:
+    """A ``datetime.date`` or ``YYYY-MM-DD`` string as ``YYYY-MM-DD``; ``None`` if empty.
+
+    >>> iso_date(" 2001-04-12 ")
+    '2001-04-12'
+    """
+    if isinstance(value, str):
+        text_value: str = _plain_str(value).strip()
+        if not text_value:
+            return None
+        value = text_value
+        # Exactly YYYY-MM-DD: fromisoformat alone would also take "20010412" or
+        # week dates; it refuses non-ASCII digits and impossible dates itself.
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            raise FieldProblem("invalid_date", "expected a date (YYYY-MM-DD)")
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            raise FieldProblem("invalid_date", "not a real calendar date (YYYY-MM-DD)") from None
+        return text_value
     if isinstance(value, datetime.datetime):
-        return value.date()
+        return value.date().isoformat()
     if isinstance(value, datetime.date):
-        return value
-    if not isinstance(value, str):
-        raise FieldProblem("invalid_date", "expected a date (YYYY-MM-DD)")
-    stripped = value.strip()
-    if not stripped:
-        return None
-    if not _DATE.fullmatch(stripped):
-        raise FieldProblem("invalid_date", "expected a date (YYYY-MM-DD)")
-    try:
-        return datetime.date.fromisoformat(stripped)
-    except ValueError:
-        raise FieldProblem("invalid_date", "not a real calendar date") from None
+        return value.isoformat()
+    raise FieldProblem("invalid_date", "expected a date (YYYY-MM-DD)")
 
 
-def birthday(value: Any, ctx: Context) -> str | None:
+def birthday(value: Any, ctx: Context) -> str:
     """A birthday: a real date, not a placeholder, not before 1900, not in the future."""
-    parsed = parse_date(value)
-    if parsed is None:
-        return None
-    # A string that parsed is already exactly YYYY-MM-DD.
-    iso = value.strip() if isinstance(value, str) else parsed.isoformat()
+    iso = iso_date(value)
+    if iso is None:  # only reachable for a direct call with an empty string
+        raise FieldProblem("invalid_date", "expected a date (YYYY-MM-DD)")
     code = ctx.guard.birthday_problem(iso)
     if code:
         raise FieldProblem(code, "looks like a placeholder date")
-    if parsed < MIN_BIRTHDAY:
+    # ISO dates compare as text in calendar order.
+    if iso < MIN_BIRTHDAY:
         raise FieldProblem("date_too_old", "the date is before 1900")
-    if parsed > ctx.today:
+    if iso > ctx.today_iso:
         raise FieldProblem("date_in_future", "the date is in the future")
     return iso
 
 
-def age(value: Any, ctx: Context) -> int | None:
+def age(value: Any, ctx: Context) -> int:
     """Age in whole years, 1..120 (a bool is not an integer; digit strings accepted)."""
     if isinstance(value, str):
-        stripped = value.strip()
-        if not stripped:
-            return None
-        if not (stripped.isascii() and stripped.isdigit()):
+        if not (value.isascii() and value.isdigit()):
             raise FieldProblem("invalid_age", "expected a whole number of years")
-        value = int(stripped)
+        value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise FieldProblem("invalid_age", "expected a whole number of years")
     if not 1 <= value <= 120:
@@ -293,12 +335,11 @@ def number(value: Any, ctx: Context) -> int | float:
     return result
 
 
-def vehicle_id(value: Any, ctx: Context) -> str | None:
+def vehicle_id(value: Any, ctx: Context) -> str:
     """A 6-character VDS or 17-character VIN (no I, O, Q), upper-cased."""
-    cleaned = text(value, ctx)
-    if cleaned is None:
-        return None
-    upper = cleaned.replace(" ", "").replace("-", "").upper()
+    if not isinstance(value, str):
+        raise FieldProblem("invalid_type", "expected text")
+    upper = value.replace(" ", "").replace("-", "").upper()
     if not _VEHICLE_ID.fullmatch(upper):
         raise FieldProblem("invalid_vds", "expected a 6-character VDS or a 17-character VIN")
     return upper
@@ -308,50 +349,83 @@ KID_RULES: dict[str, Normaliser] = {"gender": gender, "birthday": birthday}
 VEHICLE_RULES: dict[str, Normaliser] = {"brand": text, "model": text, "vds": vehicle_id}
 
 
-def read_record(
-    value: Any, rules: Mapping[str, Normaliser], ctx: Context, prefix: str
-) -> dict[str, Any]:
-    """Normalise one record (a mapping, or an object read by attribute).
+def _path(prefix: str, key: object) -> str:
+    # Non-text keys are not echoed: they could be anything.
+    name = key if isinstance(key, str) else "?"
+    return f"{prefix}.{name}" if prefix else name
 
-    Problems are reported to ``ctx`` under ``prefix`` (``"kids[0]"``); bad fields are
-    left out, good ones kept.
+
+def read_record(
+    value: Any, rules: Mapping[str, Normaliser], ctx: Context, prefix: str = ""
+) -> dict[str, Any]:
+    """Normalise one record: a mapping, or an object read by attribute.
+
+    Mappings must only hold known keys (others are ``unknown_field`` problems);
+    from objects (ORM users, dataclasses) only the known names are read. Problems
+    are reported to ``ctx`` under ``prefix`` (``"kids[0]"``); bad fields are left
+    out, good ones kept, in input order.
     """
-    out: dict[str, Any] = {}
-    if isinstance(value, Mapping):
-        if not value.keys() <= rules.keys():
-            for key in value.keys() - rules.keys():
-                ctx.report(f"{prefix}.{key}" if isinstance(key, str) else prefix,
-                           "unknown_field", unknown_field_message(key, rules))
-        get: Callable[[str], Any] = value.get
+    items: Any
+    if type(value) is dict or isinstance(value, Mapping):
+        items = value.items()
     else:
-        def get(name: str) -> Any:
-            return getattr(value, name, None)
-    for field_name, normalise in rules.items():
-        raw = get(field_name)
+        items = [(name, getattr(value, name, None)) for name in rules]
+    out: dict[str, Any] = {}
+    for key, raw in items:
+        normalise = rules.get(key)
+        if normalise is None:
+            ctx.report(_path(prefix, key), "unknown_field", unknown_field_message(key, rules))
+            continue
         if raw is None:
             continue
         try:
+            if type(raw) is str:
+                # clean_text() inlined for the common clean value: this loop is
+                # the render hot path. Anything unusual goes through clean_text.
+                raw = raw.strip()
+                if not raw:
+                    continue  # empty text is missing, not a problem
+                if len(raw) > MAX_TEXT_LENGTH or not raw.isprintable():
+                    raw = clean_text(raw)
+                if normalise is text:
+                    out[key] = raw
+                    continue
+            elif isinstance(raw, str):
+                raw = clean_text(raw)
+                if raw is None:
+                    continue
             cleaned = normalise(raw, ctx)
         except FieldProblem as problem:
-            ctx.report(f"{prefix}.{field_name}{problem.path}", problem.code, problem.message)
+            ctx.report(_path(prefix, key), problem.code, problem.message)
             continue
         if cleaned is not None:
-            out[field_name] = cleaned
+            out[key] = cleaned
     return out
 
 
 def _record_list(rules: Mapping[str, Normaliser], field_name: str, label: str) -> Normaliser:
     def normalise(value: Any, ctx: Context) -> list[dict[str, Any]] | None:
-        if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        if type(value) is list:
+            items = value
+        elif isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
             raise FieldProblem("invalid_type", f"expected a list of {label}")
-        items = list(value)
+        else:
+            items = list(value)
         if len(items) > MAX_LIST_LENGTH:
             raise FieldProblem("too_many", f"more than {MAX_LIST_LENGTH} entries")
         out = []
         for index, item in enumerate(items):
             if item is None:
                 continue
-            record = read_record(item, rules, ctx, f"{field_name}[{index}]")
+            found = len(ctx.problems)
+            record = read_record(item, rules, ctx, field_name)
+            if len(ctx.problems) > found:
+                # Paths are built only when something was wrong: the hot path
+                # must not format a string per item.
+                ctx.problems[found:] = [
+                    Problem(f"{field_name}[{index}]{p.field[len(field_name):]}", p.code, p.message)
+                    for p in ctx.problems[found:]
+                ]
             if record:  # an entry with nothing valid left is pointless
                 out.append(record)
         return out or None

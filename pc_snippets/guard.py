@@ -24,7 +24,9 @@ GUARD_RULES: dict[str, str] = {
         "email whose local part is a placeholder word (anonymous, noreply, test, guest, "
         "null, unknown, fake, dummy ...)"
     ),
-    "generated_email_local": "email whose local part is machine-generated (a UUID or long hex hash)",
+    "generated_email_local": (
+        "email whose local part is machine-generated (a UUID or long hex hash)"
+    ),
     "store_placeholder_domain": "email at a domain the store declared as its placeholder domain",
     "placeholder_phone": (
         "phone that is one repeated digit, an ascending/descending run, or a country code "
@@ -34,7 +36,9 @@ GUARD_RULES: dict[str, str] = {
         "name that is a placeholder word (test, anonymous, guest, n/a, null, undefined, "
         "unknown ...) or has no letter at all (-, ., ?)"
     ),
-    "placeholder_birthday": "birthday that is a default date (1900-01-01, 0001-01-01, 1899-12-31 ...)",
+    "placeholder_birthday": (
+        "birthday that is a default date (1900-01-01, 0001-01-01, 1899-12-31 ...)"
+    ),
 }
 
 _RESERVED_DOMAINS = frozenset({"localhost", "example.com", "example.net", "example.org"})
@@ -109,24 +113,27 @@ class Guard:
 
     def email_problem(self, local: str, domain: str) -> str | None:
         """The rule code an email breaks, or ``None``. ``domain`` is lower-case."""
-        if domain in _RESERVED_DOMAINS or domain.endswith(_RESERVED_SUFFIXES):
-            if self.enabled("placeholder_email_domain"):
-                return "placeholder_email_domain"
-        if self.placeholder_domains and self.enabled("store_placeholder_domain"):
+        reserved = domain in _RESERVED_DOMAINS or domain.endswith(_RESERVED_SUFFIXES)
+        # Rule switches are tested by set membership, not enabled(): this is the hot path.
+        off = self.disabled
+        if reserved and "placeholder_email_domain" not in off:
+            return "placeholder_email_domain"
+        if self.placeholder_domains and "store_placeholder_domain" not in off:
             for placeholder in self.placeholder_domains:
                 if domain == placeholder or domain.endswith("." + placeholder):
                     return "store_placeholder_domain"
         # Sub-addressing ("+tag") does not change who the mailbox belongs to.
         mailbox = local.partition("+")[0].lower()
-        if _PLACEHOLDER_LOCAL.fullmatch(mailbox) and self.enabled("placeholder_email_local"):
+        if "placeholder_email_local" not in off and _PLACEHOLDER_LOCAL.fullmatch(mailbox):
             return "placeholder_email_local"
-        if _GENERATED_LOCAL.fullmatch(mailbox) and self.enabled("generated_email_local"):
+        generated = len(mailbox) >= 20 and _GENERATED_LOCAL.fullmatch(mailbox)
+        if generated and "generated_email_local" not in off:
             return "generated_email_local"
         return None
 
     def phone_problem(self, digits: str) -> str | None:
         """The rule code a normalised phone (digits only) breaks, or ``None``."""
-        if not self.enabled("placeholder_phone"):
+        if "placeholder_phone" in self.disabled:
             return None
         # Every candidate tail below ends with the last six digits, so when those
         # are not a repeat or a run, nothing is (the common case, decided cheaply).
@@ -143,7 +150,7 @@ class Guard:
 
     def name_problem(self, name: str) -> str | None:
         """The rule code a trimmed name breaks, or ``None``."""
-        if not self.enabled("placeholder_name"):
+        if "placeholder_name" in self.disabled:
             return None
         folded = name.casefold()
         if folded.isalpha():  # the common case: one word of letters
@@ -155,7 +162,7 @@ class Guard:
 
     def birthday_problem(self, iso_date: str) -> str | None:
         """The rule code a ``YYYY-MM-DD`` birthday breaks, or ``None``."""
-        if iso_date in _PLACEHOLDER_BIRTHDAYS and self.enabled("placeholder_birthday"):
+        if iso_date in _PLACEHOLDER_BIRTHDAYS and "placeholder_birthday" not in self.disabled:
             return "placeholder_birthday"
         return None
 

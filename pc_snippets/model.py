@@ -28,12 +28,10 @@ def _rule(normalise: f.Normaliser) -> BeforeValidator:
     """Run a field normaliser inside pydantic; a FieldProblem becomes a pydantic error."""
 
     def validate(value: Any, info: ValidationInfo) -> Any:
-        if value is None:
-            return None
         guard = info.context.get("guard") if isinstance(info.context, dict) else None
         ctx = f.Context(guard if isinstance(guard, Guard) else DEFAULT_GUARD)
         try:
-            return normalise(value, ctx)
+            return f.apply(normalise, value, ctx)
         except FieldProblem as problem:
             raise PydanticCustomError(problem.code, problem.message) from None
 

@@ -34,12 +34,10 @@ class Problem:
 class FieldProblem(ValueError):
     """Raised by a field normaliser; carries a rule code and a value-free message."""
 
-    def __init__(self, code: str, message: str, *, path: str = "") -> None:
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        # Extra path below the field (e.g. "[1].birthday" inside "kids").
-        self.path = path
 
 
 class ProfileError(ValueError):

@@ -11,14 +11,16 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import string
 from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from .check import check_profile
-from .guard import Guard
-from .problems import Problem
+from .check import _check
+from .guard import DEFAULT_GUARD, Guard
+from .memo import memo_key, recall, remember
+from .problems import Problem, ProfileError
 from .serialize import dumps_js
 
 __all__ = [
@@ -67,8 +69,9 @@ _PROFILE_GET_HANDLER = (
     "function later(e){setTimeout(function(){throw e},0)}"
     "function own(v,k){return v!==null&&typeof v===\"object\"&&"
     "Object.prototype.hasOwnProperty.call(v,k)}"
-    "function fill(p){var els=document.querySelectorAll(\"[data-personaclick-profile]\"),i,j,v,path;"
-    "for(i=0;i<els.length;i++){path=els[i].getAttribute(\"data-personaclick-profile\").split(\".\");v=p;"
+    "function fill(p){var els=document.querySelectorAll(\"[data-personaclick-profile]\"),"
+    "i,j,v,path;for(i=0;i<els.length;i++){"
+    "path=els[i].getAttribute(\"data-personaclick-profile\").split(\".\");v=p;"
     "for(j=0;j<path.length;j++){v=own(v,path[j])?v[path[j]]:undefined}"
     "if(v!==undefined&&v!==null&&typeof v!==\"object\"&&typeof v!==\"function\")"
     "{els[i].textContent=String(v)}}}"
@@ -87,8 +90,9 @@ _PROFILE_GET_HANDLER = (
 
 _PROFILE_SET_CALL = "personaclick(" + dumps_js("profile") + "," + dumps_js("set") + ","
 _PROFILE_GET_CALL = "personaclick(" + dumps_js("profile") + "," + dumps_js("get") + ","
+_PROFILE_SET_CODE = _STUB + _PROFILE_SET_CALL
 
-_NONCE = re.compile(r"[A-Za-z0-9+/_-]{1,256}={0,2}")
+_BASE64_CHARS = string.ascii_letters + string.digits + "+/_-"
 _SHOP_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _STREAM = re.compile(r"[A-Za-z0-9_]{1,16}")
 _HOST = re.compile(
@@ -99,11 +103,13 @@ _COMMAND = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _JS_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _DEVICE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _JS_RESERVED = frozenset(
-    "break case catch class const continue debugger default delete do else enum export extends "
-    "false finally for function if import in instanceof new null return super switch this throw "
-    "true try typeof var void while with yield let static implements interface package private "
-    "protected public await arguments eval undefined NaN Infinity __proto__ constructor "
-    "prototype".split()
+    (
+        "break case catch class const continue debugger default delete do else enum export "
+        "extends false finally for function if import in instanceof new null return super "
+        "switch this throw true try typeof var void while with yield let static implements "
+        "interface package private protected public await arguments eval undefined NaN "
+        "Infinity __proto__ constructor prototype"
+    ).split()
 )
 
 
@@ -111,16 +117,34 @@ def _nonce_attribute(nonce: str | None) -> str:
     """`` nonce="..."`` for a valid base64/base64url nonce, '' for None."""
     if nonce is None:
         return ""
-    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+    # str methods instead of a regex: a fresh nonce arrives on every request.
+    body = nonce.rstrip("=") if isinstance(nonce, str) else ""
+    if not body or len(nonce) - len(body) > 2 or len(body) > 256 or body.strip(_BASE64_CHARS):
         raise ValueError("a CSP nonce must be base64 or base64url text (1-256 characters)")
     # The nonce alphabet is attribute-safe already; escaping keeps that true by construction.
     return f' nonce="{escape(nonce)}"'
 
 
-def _script(nonce_attribute: str, code: str) -> Markup:
+def _script(nonce_attribute: str, code: str, *, repeats: bool = True) -> Markup:
     # The only place a <script> element is put together: constant code plus
-    # dumps_js output, with an attribute made by _nonce_attribute.
-    return Markup(f"<script{nonce_attribute}>{code}</script>")  # noqa: S704
+    # dumps_js output, with an attribute made by _nonce_attribute. ``repeats``:
+    # the code is one of few (init, profile get), so its element can be reused;
+    # profile data is never kept here.
+    if repeats and not nonce_attribute:
+        return _bare_script(code)
+    return _markup(f"<script{nonce_attribute}>{code}</script>")
+
+
+def _markup(html: str) -> Markup:
+    # Markup(html) runs a Python-level __new__ that only matters for objects with
+    # __html__; for a plain str this is the same object, built without that cost.
+    return str.__new__(Markup, html)
+
+
+@functools.lru_cache(maxsize=512)
+def _bare_script(code: str) -> Markup:
+    # Snippets without a nonce repeat (init, profile get): build each Markup once.
+    return _markup(f"<script>{code}</script>")
 
 
 def _log_problems(problems: tuple[Problem, ...]) -> None:
@@ -154,13 +178,24 @@ def render_profile_set(
     """
     if consent is False:
         return Markup()
-    nonce_attribute = _nonce_attribute(nonce)  # a bad nonce is a bug: fail before any work
-    result = check_profile(profile, custom=custom, guard=guard, strict=strict)
-    if result.problems:
-        _log_problems(result.problems)
-    if not result.payload:
-        return Markup()
-    return _script(nonce_attribute, f"{_STUB}{_PROFILE_SET_CALL}{dumps_js(result.payload, prechecked=True)});")
+    # A bad nonce is a bug: fail before any work.
+    nonce_attribute = "" if nonce is None else _nonce_attribute(nonce)
+    guard = guard or DEFAULT_GUARD
+    key = memo_key(profile, custom)
+    data = recall(key, guard) if key is not None else None
+    if data is None:
+        result = _check(profile, custom, guard)
+        if result.problems:
+            if strict:
+                raise ProfileError(result.problems)
+            _log_problems(result.problems)
+        if not result.payload:
+            return Markup()
+        # The payload was bounded by validation: the serializer's structure walk is skipped.
+        data = dumps_js(result.payload, prechecked=True)
+        if key is not None and not result.problems:
+            remember(key, guard, data)
+    return _script(nonce_attribute, f"{_PROFILE_SET_CODE}{data});", repeats=False)
 
 
 def _callback_path(callback: str) -> list[str]:
@@ -218,7 +253,8 @@ def render_profile_get(
         event = DEFAULT_PROFILE_EVENT
     elif event is False:
         event = None
-    return _script(_nonce_attribute(nonce), _profile_get_code(callback, event, bool(fill), bool(spa)))
+    code = _profile_get_code(callback, event, bool(fill), bool(spa))
+    return _script(_nonce_attribute(nonce), code)
 
 
 def _host(value: str, what: str) -> str:
@@ -305,4 +341,4 @@ def render_call(
     if not isinstance(command, str) or not _COMMAND.fullmatch(command):
         raise ValueError("command must be an SDK command name such as 'track'")
     code = "personaclick(" + ",".join(dumps_js(arg) for arg in (command, *args)) + ");"
-    return _script(_nonce_attribute(nonce), _STUB + code)
+    return _script(_nonce_attribute(nonce), _STUB + code, repeats=False)

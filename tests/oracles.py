@@ -26,7 +26,9 @@ var document = {
   currentScript: null,
   getElementsByTagName: function () { return []; },
   querySelectorAll: function () { return []; },
-  createElement: function (tag) { return {tag: tag, setAttribute: function (k, v) { this[k] = v; }}; },
+  createElement: function (tag) {
+    return {tag: tag, setAttribute: function (k, v) { this[k] = v; }};
+  },
   addEventListener: function () {},
   dispatchEvent: function (e) { __events.push({type: e.type, detail: e.detail}); return true; }
 };
@@ -47,8 +49,8 @@ class ParsedScripts:
 
 def parse_html5lib(html: str) -> ParsedScripts:
     """Parse with html5lib (implements the escaped / double-escaped script states)."""
-    doc = html5lib.parse(f"<!DOCTYPE html><html><head></head><body>{html}{SENTINEL}</body></html>",
-                         treebuilder="etree", namespaceHTMLElements=False)
+    page = f"<!DOCTYPE html><html><head></head><body>{html}{SENTINEL}</body></html>"
+    doc = html5lib.parse(page, treebuilder="etree", namespaceHTMLElements=False)
     scripts = [el.text or "" for el in doc.iter("script")]
     survived = any(el.get("id") == SENTINEL_ID for el in doc.iter("p"))
     return ParsedScripts(scripts, survived)
@@ -56,7 +58,8 @@ def parse_html5lib(html: str) -> ParsedScripts:
 
 def parse_lexbor(html: str) -> ParsedScripts:
     """Parse with selectolax's lexbor engine (a second, independent WHATWG parser)."""
-    tree = LexborHTMLParser(f"<!DOCTYPE html><html><head></head><body>{html}{SENTINEL}</body></html>")
+    page = f"<!DOCTYPE html><html><head></head><body>{html}{SENTINEL}</body></html>"
+    tree = LexborHTMLParser(page)
     scripts = [node.text(deep=True) for node in tree.css("script")]
     survived = tree.css_first(f"p#{SENTINEL_ID}") is not None
     return ParsedScripts(scripts, survived)
@@ -84,7 +87,8 @@ class JsEngine:
             # Stands in for the loaded SDK: records every call's arguments.
             self.ctx.eval(
                 "var __calls = [];"
-                "window.personaclick = function () { __calls.push(Array.prototype.slice.call(arguments)); };"
+                "window.personaclick = function () {"
+                " __calls.push(Array.prototype.slice.call(arguments)); };"
             )
 
     def run(self, code: str) -> None:
@@ -99,7 +103,10 @@ class JsEngine:
 
     def queued(self) -> list[list[Any]]:
         """Calls queued by the stub when no SDK was loaded (personaclick.q)."""
-        return self.json("(window.personaclick.q || []).map(function (a) { return Array.prototype.slice.call(a); })")  # type: ignore[no-any-return]
+        return self.json(  # type: ignore[no-any-return]
+            "(window.personaclick.q || [])"
+            ".map(function (a) { return Array.prototype.slice.call(a); })"
+        )
 
 
 def run_snippet(html: str, *, sdk_loaded: bool = True) -> list[list[Any]]:
