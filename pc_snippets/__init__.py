@@ -11,11 +11,12 @@ Framework adapters live in ``pc_snippets.jinja``, ``pc_snippets.flask``,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .check import CheckResult, check_profile
 from .example import EXAMPLE_PROFILE
 from .guard import GUARD_RULES, Guard
 from .memo import clear_memo, set_memo_size
-from .model import Kid, Profile, Vehicle
 from .problems import Problem, ProfileError
 from .render import render_call, render_init, render_profile_get, render_profile_set
 from .rules import RULES
@@ -44,3 +45,16 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .model import Kid, Profile, Vehicle
+
+
+def __getattr__(name: str) -> Any:
+    # The pydantic models load on first use: importing pydantic is most of the
+    # package's import time, and rendering and checking never need it.
+    if name in ("Kid", "Profile", "Vehicle"):
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'pc_snippets' has no attribute {name!r}")
