@@ -12,6 +12,7 @@ the JSON Schema (``Profile.model_json_schema()``). Errors never echo the input:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
@@ -52,7 +53,21 @@ Birthday = Annotated[datetime.date | None, _rule(f.birthday), Field(default=None
 Number = Annotated[int | float | None, _rule(f.number), Field(default=None, ge=0)]
 
 
-class Kid(BaseModel):
+class _Hidden:
+    def __repr__(self) -> str:
+        return "..."
+
+
+class _PrivateModel(BaseModel):
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Field names only: a repr ends up in logs and tracebacks, and the
+        # values are personal data.
+        for name in type(self).model_fields:
+            if getattr(self, name) is not None:
+                yield name, _Hidden()
+
+
+class Kid(_PrivateModel):
     """A child of the visitor: ``{gender: "m"/"f", birthday: "YYYY-MM-DD"}``."""
 
     model_config = _MODEL_CONFIG
@@ -61,7 +76,7 @@ class Kid(BaseModel):
     birthday: Birthday
 
 
-class Vehicle(BaseModel):
+class Vehicle(_PrivateModel):
     """A vehicle of the visitor; ``vds`` is the 6-character VDS or 17-character VIN."""
 
     model_config = _MODEL_CONFIG
@@ -75,7 +90,7 @@ class Vehicle(BaseModel):
     ]
 
 
-class Profile(BaseModel):
+class Profile(_PrivateModel):
     """The fields of ``personaclick("profile", "set", ...)``; all optional."""
 
     model_config = _MODEL_CONFIG
