@@ -24,7 +24,8 @@ from jinja2 import Undefined  # a core dependency, not a web framework
 from markupsafe import Markup
 
 from .check import CheckResult, check_profile
-from .guard import Guard
+from .guard import DEFAULT_GUARD, Guard
+from .memo import memo_key, recall
 from .render import render_call, render_init, render_profile_get, render_profile_set
 from .serialize import dumps_js
 
@@ -212,6 +213,8 @@ def nonce_text(value: Any) -> str | None:
     """
     if value is None:
         return None
+    if value.__class__ is str:  # the common case: no call, no copy
+        return value or None
     if callable(value) and not isinstance(value, str):
         value = value()  # Flask-Talisman's csp_nonce() template global
         if value is None:
@@ -228,14 +231,16 @@ def context_nonce(context: ContextLike) -> str | None:
     'abc'
     """
     value = context.get("csp_nonce")
-    if type(value) is str and value:  # the common case, decided without more calls
-        return value
-    nonce = nonce_text(_defined(value))
-    if nonce is None:
-        request = _defined(context.get("request"))
-        if request is not None:
-            nonce = nonce_text(getattr(request, "csp_nonce", None))
-    return nonce
+    if value is not None:
+        if value.__class__ is str and value:  # the common case, decided without more calls
+            return value
+        nonce = nonce_text(_defined(value))
+        if nonce is not None:
+            return nonce
+    request = context.get("request")
+    if request is None:
+        return None
+    return nonce_text(getattr(_defined(request), "csp_nonce", None))
 
 
 def _defined(value: Any) -> Any:
@@ -410,22 +415,49 @@ def render_profile_set_for(
     consent = _combine_consent(consent, hooks.consent(context))
     if consent is False:
         return Markup()
-    result = check_profile(
-        hooks.adapt(context, profile),
-        custom=custom,
-        guard=settings.guard,
-        strict=settings.strict if strict is None else strict,
-    )
+    data = hooks.adapt(context, profile)
+    if strict is None:
+        strict = settings.strict
+    # A repeat visitor's clean profile is in the core's memo (plain dicts only):
+    # then the core renders it from there instead of this module checking it
+    # first. Only remembered profiles go this way, as only those are known to be
+    # clean and non-empty, so the nonce is still looked up only for a script that
+    # is rendered. Send-once needs the checked payload, so it never does.
+    key = None if settings.send_once else memo_key(data, custom)
+    if key is not None and recall(key, settings.guard or DEFAULT_GUARD) is not None:
+        return _render_clean(hooks, context, data, custom, settings.guard, strict, nonce)
+    result = check_profile(data, custom=custom, guard=settings.guard, strict=strict)
     if not result.payload:
         # Nothing to send; let the core log what was refused.
         return render_profile_set(result)
     once = hooks.send_once(context) if settings.send_once else None
     if once is not None and once.seen(result):
         return Markup()
+    if key is not None and not result.problems:
+        # Clean but not remembered yet: the core renders it from the data, which
+        # remembers it for the next page view.
+        return _render_clean(hooks, context, data, custom, settings.guard, strict, nonce)
     html = render_profile_set(result, nonce=_nonce(hooks, context, nonce))
     hooks.personal_data_rendered(context)
     if once is not None:
         once.remember(result)
+    return html
+
+
+def _render_clean(
+    hooks: Hooks,
+    context: ContextLike,
+    data: Any,
+    custom: Mapping[str, Any] | None,
+    guard: Guard | None,
+    strict: bool,
+    nonce: str | None,
+) -> Markup:
+    # ``data`` is known to be clean and non-empty: a script is rendered.
+    html = render_profile_set(
+        data, custom=custom, guard=guard, strict=strict, nonce=_nonce(hooks, context, nonce)
+    )
+    hooks.personal_data_rendered(context)
     return html
 
 

@@ -97,13 +97,16 @@ class EnvironmentHooks(Hooks):
 
     def __init__(self, environment: Environment) -> None:
         self._environment = environment
+        # The environment's attribute dict, read with .get: getattr would cost an
+        # exception per missing attribute, and vars() a call, on every tag.
+        self._get = vars(environment).get
         self._key: tuple[Any, ...] = ()
         self._settings = Settings()
 
     def settings(self, context: Any) -> Settings:
         # Attributes may change after the environment is built; rebuild only then.
         # (map over dict.get keeps this check cheap: it runs for every tag.)
-        key = tuple(map(vars(self._environment).get, _SETTING_NAMES))
+        key = tuple(map(self._get, _SETTING_NAMES))
         if key != self._key:
             shop_id, stream, enabled, strict, cookieless, spa, api_host, cdn_host, guard = key
             self._settings = Settings(
@@ -115,14 +118,15 @@ class EnvironmentHooks(Hooks):
         return self._settings
 
     def consent(self, context: Any) -> bool | None:
-        # vars().get, not getattr: a missing attribute would cost an exception per tag.
-        decide = vars(self._environment).get("personaclick_consent")
+        decide = self._get("personaclick_consent")
+        if decide is None:
+            return None
         if callable(decide):
             return _optional_bool(decide(context))
-        return _optional_bool(decide)
+        return bool(decide)
 
     def profile(self, context: Any) -> Any:
-        loader = vars(self._environment).get("personaclick_profile_loader")
+        loader = self._get("personaclick_profile_loader")
         return loader(context) if callable(loader) else None
 
 
@@ -264,16 +268,23 @@ class PersonaClickExtension(Extension):
 @pass_context
 def _render_tag(context: Context, tag: str, *args: Any, **kwargs: Any) -> Markup:
     """The tags' entry point: the globals' pipeline minus their wrapper layer."""
-    hooks = hooks_for(context.environment)
+    # hooks_for() inlined: this runs for every tag on every page render.
+    environment = context.environment
+    hooks = environment.__dict__.get("personaclick_hooks")
+    if not isinstance(hooks, Hooks):
+        hooks = environment.extensions[_EXTENSION_ID].default_hooks  # type: ignore[attr-defined]
     if kwargs:
         _clean(kwargs)
-    if tag == "personaclick_profile_set":
-        return render_profile_set_for(hooks, context, *map(_absent, args), **kwargs)
+    if args and tag == "personaclick_profile_set":
+        return render_profile_set_for(hooks, context, _absent(args[0]), **kwargs)
     return _RENDERERS[tag](hooks, context, *args, **kwargs)
 
 
+_EXTENSION_ID = PersonaClickExtension.identifier
+
 _RENDERERS: dict[str, Callable[..., Markup]] = {
     "personaclick_init": render_init_for,
+    "personaclick_profile_set": render_profile_set_for,
     "personaclick_profile_get": render_profile_get_for,
     "personaclick_call": render_call_for,
 }

@@ -54,8 +54,10 @@ class DjangoHooks(Hooks):
 
     def consent(self, context: ContextLike) -> bool | None:
         decide = conf.state().consent
+        if decide is None:  # no consent setting: no need to find the request
+            return None
         request = context.get("request")
-        if decide is None or request is None:
+        if request is None:
             return None
         cached = getattr(request, _CONSENT_ATTRIBUTE, _UNSET)
         if cached is _UNSET:
