@@ -24,8 +24,7 @@ from jinja2 import Undefined  # a core dependency, not a web framework
 from markupsafe import Markup
 
 from .check import CheckResult, check_profile
-from .guard import DEFAULT_GUARD, Guard
-from .memo import memo_key, recall
+from .guard import Guard
 from .render import render_call, render_init, render_profile_get, render_profile_set
 from .serialize import dumps_js
 
@@ -418,14 +417,24 @@ def render_profile_set_for(
     data = hooks.adapt(context, profile)
     if strict is None:
         strict = settings.strict
-    # A repeat visitor's clean profile is in the core's memo (plain dicts only):
-    # then the core renders it from there instead of this module checking it
-    # first. Only remembered profiles go this way, as only those are known to be
-    # clean and non-empty, so the nonce is still looked up only for a script that
-    # is rendered. Send-once needs the checked payload, so it never does.
-    key = None if settings.send_once else memo_key(data, custom)
-    if key is not None and recall(key, settings.guard or DEFAULT_GUARD) is not None:
-        return _render_clean(hooks, context, data, custom, settings.guard, strict, nonce)
+    if not settings.send_once:
+        # One core call, as a view would make it: the core checks (or finds a
+        # repeat visitor's clean dict profile in its memo), logs, and renders.
+        try:
+            html = render_profile_set(
+                data, custom=custom, guard=settings.guard, strict=strict,
+                nonce=_nonce(hooks, context, nonce),
+            )
+        except ValueError:
+            # A refused nonce (raised before any work) or a strict-mode
+            # ProfileError: the path below raises or renders exactly as before
+            # (a profile problem wins over a bad nonce, and a profile with
+            # nothing to send renders nothing whatever the nonce).
+            pass
+        else:
+            if html:
+                hooks.personal_data_rendered(context)
+            return html
     result = check_profile(data, custom=custom, guard=settings.guard, strict=strict)
     if not result.payload:
         # Nothing to send; let the core log what was refused.
@@ -433,31 +442,10 @@ def render_profile_set_for(
     once = hooks.send_once(context) if settings.send_once else None
     if once is not None and once.seen(result):
         return Markup()
-    if key is not None and not result.problems:
-        # Clean but not remembered yet: the core renders it from the data, which
-        # remembers it for the next page view.
-        return _render_clean(hooks, context, data, custom, settings.guard, strict, nonce)
     html = render_profile_set(result, nonce=_nonce(hooks, context, nonce))
     hooks.personal_data_rendered(context)
     if once is not None:
         once.remember(result)
-    return html
-
-
-def _render_clean(
-    hooks: Hooks,
-    context: ContextLike,
-    data: Any,
-    custom: Mapping[str, Any] | None,
-    guard: Guard | None,
-    strict: bool,
-    nonce: str | None,
-) -> Markup:
-    # ``data`` is known to be clean and non-empty: a script is rendered.
-    html = render_profile_set(
-        data, custom=custom, guard=guard, strict=strict, nonce=_nonce(hooks, context, nonce)
-    )
-    hooks.personal_data_rendered(context)
     return html
 
 

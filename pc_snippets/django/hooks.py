@@ -73,6 +73,8 @@ class DjangoHooks(Hooks):
     def adapt(self, context: ContextLike, profile: Any) -> Any:
         # Django users (anything with a primary key and model meta) go through
         # PERSONACLICK_PROFILE; mappings and other objects are sent as they are.
+        if profile.__class__ is dict:  # no attributes at all: skip two failing hasattr
+            return profile
         if hasattr(profile, "_meta") and hasattr(profile, "pk") and not is_anonymous(profile):
             return conf.state().profile(profile)
         return profile
