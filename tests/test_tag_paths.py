@@ -1,0 +1,50 @@
+"""The tags' fast paths render exactly what the core renders (added with the tag speed-up)."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2 import Environment
+
+from pc_snippets import ProfileError, clear_memo, render_profile_set
+from pc_snippets.jinja import PersonaClickExtension
+
+NONCE = "cmFuZG9tLW5vbmNl"
+
+
+def _env(**settings: object) -> Environment:
+    env = Environment(extensions=[PersonaClickExtension], autoescape=True)
+    env.extend(personaclick_shop_id="shop1",
+               **{f"personaclick_{key}": value for key, value in settings.items()})
+    return env
+
+
+def test_repeat_dict_profile_matches_the_core_call() -> None:
+    clear_memo()
+    page = _env().from_string("{% personaclick_profile_set user %}")
+    user = {"id": 7, "email": "ann@mail.com", "first_name": "Ann"}
+    first = page.render(user=user, csp_nonce=NONCE)  # checked, then remembered
+    again = page.render(user=user, csp_nonce=NONCE)  # from the memo
+    assert first == again == str(render_profile_set(user, nonce=NONCE))
+
+
+def test_nothing_to_send_needs_no_nonce() -> None:
+    # A refused nonce only matters when a script is rendered, as before.
+    page = _env().from_string("{% personaclick_profile_set user %}")
+    assert page.render(user={"email": "not an email"}, csp_nonce="bad nonce!") == ""
+    with pytest.raises(ValueError, match="nonce"):
+        page.render(user={"email": "ann@mail.com"}, csp_nonce="bad nonce!")
+
+
+def test_strict_profile_problem_wins_over_a_bad_nonce() -> None:
+    page = _env(strict=True).from_string("{% personaclick_profile_set user %}")
+    with pytest.raises(ProfileError):
+        page.render(user={"email": "not an email"}, csp_nonce="bad nonce!")
+
+
+def test_lenient_problems_are_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    page = _env().from_string("{% personaclick_profile_set user %}")
+    html = page.render(user={"email": "ann@mail.com", "age": "old"}, csp_nonce=NONCE)
+    assert "ann@mail.com" in html
+    assert "old" not in html
+    assert len(caplog.records) == 1  # one refused field, logged once
+    assert "age" in caplog.records[0].getMessage()
