@@ -26,8 +26,8 @@ _KNOWN_FIELDS = frozenset(FIELD_RULES)
 class CheckResult:
     """What :func:`check_profile` found.
 
-    ``payload``: exactly what would be sent (standard fields in canonical order,
-    then custom properties), JSON-ready. ``problems``: every refused field.
+    ``payload``: exactly what would be sent (standard fields in input order, then
+    custom properties), JSON-ready. ``problems``: every refused field.
     """
 
     __slots__ = ("payload", "problems")

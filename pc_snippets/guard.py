@@ -48,8 +48,8 @@ _RESERVED_SUFFIXES = (
 )
 
 _PLACEHOLDER_LOCAL = re.compile(
-    r"(?:anonymous|anonym|anon|noreply|no[-_.]reply|donotreply|do[-_.]not[-_.]reply|"
-    r"test|testing|tester|testuser|test[-_.]user|guest|null|none|nil|undefined|unknown|"
+    r"(?:anonymous|anonym|noreply|no[-_.]reply|donotreply|do[-_.]not[-_.]reply|"
+    r"test|testing|tester|testuser|test[-_.]user|guest|null|none|undefined|unknown|"
     r"fake|dummy|example|sample|nobody|noemail|no[-_.]email|nomail|no[-_.]mail|"
     r"placeholder|asdf|qwerty|x{2,})[-_.]?\d*"
 )
@@ -58,10 +58,11 @@ _GENERATED_LOCAL = re.compile(
 )
 
 _PLACEHOLDER_NAMES = frozenset({
-    "test", "test test", "testing", "tester", "anonymous", "anon", "guest", "n/a", "n.a.",
-    "null", "none", "nil", "undefined", "unknown", "noname", "no name", "name", "first name",
+    # Not "anon", "nan", "nil": real given names (Thai Anon, Nan; Catalan/Turkish Nil).
+    "test", "test test", "testing", "tester", "anonymous", "guest", "n/a", "n.a.",
+    "null", "none", "undefined", "unknown", "noname", "no name", "name", "first name",
     "firstname", "last name", "lastname", "surname", "user", "customer", "client", "fake",
-    "dummy", "asdf", "qwerty", "x", "xx", "xxx", "nan",
+    "dummy", "asdf", "qwerty", "x", "xx", "xxx",
     # Russian-language stores are a large part of PersonaClick's market.
     "тест", "гость", "аноним", "неизвестно", "нет", "пользователь", "клиент", "покупатель",
 })

@@ -132,10 +132,11 @@ def test_none_is_never_sent() -> None:
     assert render_profile_set(data) == ""
 
 
-def test_payload_in_canonical_order() -> None:
-    # CheckResult's docstring: "standard fields in canonical order, then custom".
+def test_payload_keeps_input_order_then_custom() -> None:
+    # CheckResult's docstring: "standard fields in input order, then custom properties".
     data = {"auto": [{"vds": "ABC123"}], "gender": "m", "id": 1, "email": "a.b@mail.com"}
-    assert list(check_profile(data).payload) == ["id", "email", "gender", "auto"]
+    result = check_profile(data, custom={"size": "M"})
+    assert list(result.payload) == ["auto", "gender", "id", "email", "size"]
 
 
 def test_profile_property_and_repr() -> None:
