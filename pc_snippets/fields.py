@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .guard import DEFAULT_GUARD, Guard
+from .guard import DEFAULT_GUARD, PLACEHOLDER_BIRTHDAYS, Guard
 from .problems import FieldProblem, Problem
 from .serialize import MAX_SAFE_INTEGER
 
@@ -286,9 +286,10 @@ def birthday(value: Any, ctx: Context) -> str:
     iso = iso_date(value)
     if iso is None:  # only reachable for a direct call with an empty string
         raise FieldProblem("invalid_date", "expected a date (YYYY-MM-DD)")
-    code = ctx.guard.birthday_problem(iso)
-    if code:
-        raise FieldProblem(code, "looks like a placeholder date")
+    if iso in PLACEHOLDER_BIRTHDAYS:  # cheap set test first; the guard decides
+        code = ctx.guard.birthday_problem(iso)
+        if code:
+            raise FieldProblem(code, "looks like a placeholder date")
     # ISO dates compare as text in calendar order.
     if iso < MIN_BIRTHDAY:
         raise FieldProblem("date_too_old", "the date is before 1900")
@@ -385,11 +386,14 @@ def read_record(
                 raw = raw.strip()
                 if not raw:
                     continue  # empty text is missing, not a problem
-                if len(raw) > MAX_TEXT_LENGTH or not raw.isprintable():
+                if len(raw) <= MAX_TEXT_LENGTH and raw.isprintable():
+                    # Printable text has no whitespace but " ": clean text is
+                    # all that these two rules ask for.
+                    if normalise is text or (normalise is identifier and " " not in raw):
+                        out[key] = raw
+                        continue
+                else:
                     raw = clean_text(raw)
-                if normalise is text:
-                    out[key] = raw
-                    continue
             elif isinstance(raw, str):
                 raw = clean_text(raw)
                 if raw is None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["GUARD_RULES", "Guard"]
+__all__ = ["DEFAULT_GUARD", "GUARD_RULES", "PLACEHOLDER_BIRTHDAYS", "Guard"]
 
 #: Every placeholder rule code with what it catches (documented in the README).
 GUARD_RULES: dict[str, str] = {
@@ -69,7 +69,7 @@ _PLACEHOLDER_NAMES = frozenset({
 
 _LETTER = re.compile(r"[^\W\d_]")
 
-_PLACEHOLDER_BIRTHDAYS = frozenset({
+PLACEHOLDER_BIRTHDAYS = frozenset({
     "0001-01-01", "1800-01-01", "1899-12-30", "1899-12-31", "1900-01-01", "9999-12-31",
 })
 
@@ -163,7 +163,7 @@ class Guard:
 
     def birthday_problem(self, iso_date: str) -> str | None:
         """The rule code a ``YYYY-MM-DD`` birthday breaks, or ``None``."""
-        if iso_date in _PLACEHOLDER_BIRTHDAYS and "placeholder_birthday" not in self.disabled:
+        if iso_date in PLACEHOLDER_BIRTHDAYS and "placeholder_birthday" not in self.disabled:
             return "placeholder_birthday"
         return None
 
