@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .custom import normalise_custom
-from .fields import FIELD_RULES, Context, read_record
+from .fields import FIELD_RULES, Context, age_on, read_record
 from .guard import DEFAULT_GUARD, Guard
 from .problems import Problem, ProfileError
 
@@ -60,13 +60,6 @@ class CheckResult:
         return f"<CheckResult fields={list(self.payload)} problems={list(self.problems)}>"
 
 
-def _age_from_birthday(iso_birthday: str, ctx: Context) -> int:
-    # Whole years between two ISO dates: year difference, minus one if the
-    # birthday (MM-DD) has not come yet this year.
-    today = ctx.today_iso
-    return int(today[:4]) - int(iso_birthday[:4]) - (today[5:] < iso_birthday[5:])
-
-
 def check_profile(
     data: Any,
     *,
@@ -104,7 +97,7 @@ def _check(data: Any, custom: Mapping[str, Any] | None, guard: Guard | None) -> 
     if (
         "age" in payload
         and "birthday" in payload
-        and abs(payload["age"] - _age_from_birthday(payload["birthday"], ctx)) > 1
+        and abs(payload["age"] - age_on(payload["birthday"], ctx.today_iso)) > 1
     ):
         del payload["age"]
         ctx.report("age", "age_mismatch",

@@ -281,6 +281,16 @@ def iso_date(value: Any) -> str | None:
     raise FieldProblem("invalid_date", "expected a date (YYYY-MM-DD)")
 
 
+def age_on(iso_birthday: str, iso_today: str) -> int:
+    """Whole years between two ``YYYY-MM-DD`` dates.
+
+    >>> age_on("1990-03-11", "2026-03-10"), age_on("1990-03-11", "2026-03-11")
+    (35, 36)
+    """
+    # Year difference, minus one if the birthday (MM-DD) has not come yet that year.
+    return int(iso_today[:4]) - int(iso_birthday[:4]) - (iso_today[5:] < iso_birthday[5:])
+
+
 def birthday(value: Any, ctx: Context) -> str:
     """A birthday: a real date, not a placeholder, not before 1900, not in the future."""
     iso = iso_date(value)

@@ -232,11 +232,12 @@ class Profile(_PrivateModel):
     def _age_agrees_with_birthday(cls, age: int | None, info: ValidationInfo) -> int | None:
         # Declared after birthday, so a valid birthday is already in info.data.
         born = info.data.get("birthday")
-        if age is not None and born is not None:
-            today = datetime.date.fromisoformat(f.today_iso())
-            computed = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-            if abs(age - computed) > 1:
-                raise PydanticCustomError(
-                    "age_mismatch", "disagrees with the birthday by more than a year"
-                )
+        if (
+            age is not None
+            and born is not None
+            and abs(age - f.age_on(born.isoformat(), f.today_iso())) > 1
+        ):
+            raise PydanticCustomError(
+                "age_mismatch", "disagrees with the birthday by more than a year"
+            )
         return age
