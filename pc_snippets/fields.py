@@ -1,11 +1,14 @@
 """Normalisers for each PersonaClick profile field.
 
-Each normaliser takes the raw value and a :class:`Context` and returns the value
-to send (JSON-ready), or ``None`` for "missing" (omitted, not a problem). A bad
-value raises :class:`~pc_snippets.problems.FieldProblem` with a rule code; list
-fields (``kids``, ``auto``) report per-item problems to the context and keep the
-valid items. These plain functions are the single source of the field rules:
-both :func:`pc_snippets.check_profile` and the pydantic models use them.
+Strings first pass the rules every string obeys (:func:`clean_text`: trimmed,
+empty is missing, no control characters, at most 256 characters); each field's
+normaliser then takes the cleaned value and a :class:`Context` and returns the
+value to send (JSON-ready). A bad value raises
+:class:`~pc_snippets.problems.FieldProblem` with a rule code; list fields (``kids``,
+``auto``) report per-item problems to the context and keep the valid items. These
+plain functions are the single source of the field rules: :func:`read_record`
+(behind :func:`pc_snippets.check_profile`) and the pydantic models both use them,
+the latter through :func:`apply`.
 """
 
 from __future__ import annotations
@@ -30,8 +33,6 @@ MAX_LIST_LENGTH = 20
 
 # Control characters (C0, DEL, C1) and lone surrogates can't be sent as text.
 _BAD_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-# Identifiers additionally must not contain whitespace.
-_BAD_IDENTIFIER = re.compile("[\\s\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 # WHATWG "valid e-mail address" local part, tightened to RFC 5322 dot-atom
 # (no leading, trailing or doubled dot), which real mailboxes follow.
