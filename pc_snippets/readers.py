@@ -201,6 +201,19 @@ def read_json(stream: IO[str]) -> Iterator[Record]:
         raise InputError("bad JSON: nested too deeply") from None
 
 
+def _refill(
+    stream: IO[str], position: _Position, buffer: str, index: int, amount: int
+) -> tuple[str, bool]:
+    """Drop the consumed ``buffer[:index]``, append up to ``amount`` more characters.
+
+    Returns the new buffer (consumed part gone, so index 0 is where ``index`` was)
+    and whether the stream has ended.
+    """
+    position.advance(buffer, index)
+    more = stream.read(amount)
+    return buffer[index:] + more, not more
+
+
 def _skip_space(buffer: str, index: int) -> int:
     while index < len(buffer) and buffer[index] in _WHITESPACE:
         index += 1
@@ -241,10 +254,7 @@ def _read_json(stream: IO[str]) -> Iterator[Record]:
         index = _skip_space(buffer, index)
         if index >= len(buffer) - 1 and not eof:
             # Keep at least one character of lookahead; read more.
-            position.advance(buffer, index)
-            more = stream.read(want)
-            eof = not more
-            buffer = buffer[index:] + more
+            buffer, eof = _refill(stream, position, buffer, index, want)
             index = 0
             continue
         if index >= len(buffer):
@@ -268,10 +278,7 @@ def _read_json(stream: IO[str]) -> Iterator[Record]:
             # (twice as much each time) before calling it an error, up to a size
             # no real profile reaches (a broken file must not be read whole).
             if not eof and len(buffer) - index < _MAX_RECORD:
-                position.advance(buffer, index)
-                more = stream.read(want)
-                eof = not more
-                buffer = buffer[index:] + more
+                buffer, eof = _refill(stream, position, buffer, index, want)
                 index = 0
                 want *= 2
                 continue
@@ -287,10 +294,7 @@ def _read_json(stream: IO[str]) -> Iterator[Record]:
             and len(buffer) - index < _MAX_RECORD
         ):
             # A number cut by the end of the buffer ("12" of "12e3") continues in the next chunk.
-            position.advance(buffer, index)
-            more = stream.read(want)
-            eof = not more
-            buffer = buffer[index:] + more
+            buffer, eof = _refill(stream, position, buffer, index, want)
             index = 0
             want *= 2
             continue
