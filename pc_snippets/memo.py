@@ -32,6 +32,8 @@ DEFAULT_MEMO_SIZE = 1024
 
 _size = DEFAULT_MEMO_SIZE
 _entries: dict[tuple[str, int], tuple[Guard, str, str]] = {}
+# Cheap hints of profiles seen once (see memo_key); bounded like the entries.
+_hints: dict[tuple[Any, ...], bool] = {}
 
 
 def set_memo_size(size: int) -> None:
@@ -40,18 +42,33 @@ def set_memo_size(size: int) -> None:
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise ValueError("the memo size must be a whole number >= 0")
     _size = size
-    _entries.clear()
+    clear_memo()
 
 
 def clear_memo() -> None:
     """Forget every remembered profile."""
     _entries.clear()
+    _hints.clear()
 
 
 def memo_key(data: Any, custom: Any) -> str | None:
-    """The content key of a plain-dict profile, or ``None`` when it can't be memoised."""
+    """The content key of a plain-dict profile, or ``None`` when it isn't memoised (yet).
+
+    The full key costs about as much as a third of a check, so a profile is only
+    keyed from its second sighting on: a first sighting records a cheap hint
+    (id, email, phone, field count). Work that renders each profile once (batch
+    jobs) then pays almost nothing for the memo. The hint never decides a hit:
+    only the full key does.
+    """
     if not _size or type(data) is not dict:
         return None
+    try:
+        hint = (data.get("id"), data.get("email"), data.get("phone"), len(data))
+        if hint not in _hints:
+            _note(_hints, hint, True)
+            return None
+    except TypeError:  # an unhashable id/email/phone: let the full key decide
+        pass
     try:
         return encode_plain_json(data if custom is None else (data, custom))
     except (TypeError, ValueError, RecursionError):  # datetimes, Decimals, NaN ... : not memoised
@@ -68,9 +85,13 @@ def recall(key: str, guard: Guard) -> str | None:
 
 def remember(key: str, guard: Guard, payload_js: str) -> None:
     """Remember the payload of a profile that passed every rule."""
-    if len(_entries) >= _size:
+    _note(_entries, (key, id(guard)), (guard, today_iso(), payload_js))
+
+
+def _note(table: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(table) >= _size:
         # Drop the oldest entry (dicts keep insertion order); if another thread
-        # changed the memo meanwhile, skipping this eviction is harmless.
+        # changed the table meanwhile, skipping this eviction is harmless.
         with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-            del _entries[next(iter(_entries))]
-    _entries[(key, id(guard))] = (guard, today_iso(), payload_js)
+            del table[next(iter(table))]
+    table[key] = value

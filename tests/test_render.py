@@ -451,7 +451,7 @@ def test_memo_respects_custom_properties() -> None:
 
 
 def test_clear_memo_and_set_memo_size() -> None:
-    for profile in PROFILES[:5]:
+    for profile in PROFILES[:5] * 2:  # memoised from the second sighting on
         render_profile_set(profile)
     assert len(pc_snippets.memo._entries) == 5
     clear_memo()
@@ -478,3 +478,23 @@ def test_parse_is_single_script_for_every_renderer() -> None:
                  render_init(SHOP_ID, stream="web", spa=True), render_call("track", "view")):
         assert len(parse_html5lib(html).scripts) == 1
         single_script(html)
+
+
+def test_memo_keys_a_profile_from_its_second_sighting() -> None:
+    data = {"id": 7, "email": "jane@mail.com", "first_name": "Jane"}
+    first = render_profile_set(data)
+    assert len(pc_snippets.memo._entries) == 0  # a profile seen once costs no key
+    assert render_profile_set(data) == first
+    assert len(pc_snippets.memo._entries) == 1
+    assert render_profile_set(data) == first
+
+
+def test_a_shared_hint_never_gives_another_profiles_output() -> None:
+    # Same id, email, phone and field count: the same hint, different content.
+    jane = {"id": 7, "email": "jane@mail.com", "first_name": "Jane"}
+    anna = {"id": 7, "email": "jane@mail.com", "first_name": "Anna"}
+    for _ in range(3):
+        for data in (jane, anna):
+            assert run_snippet(render_profile_set(data)) == [
+                ["profile", "set", check_profile(data).payload]
+            ]
