@@ -13,8 +13,9 @@ Why this is safe:
   entry keeps the guard alive, so its ``id`` cannot be reused meanwhile);
 - dict reads and writes are atomic in CPython, and eviction tolerates races.
 
-The memo holds up to ``size`` recent profiles in process memory; set the size
-to 0 (``set_memo_size(0)``) to keep none.
+The memo holds up to ``size`` recent profiles, and as many hints (id, email,
+phone) of profiles seen once, in process memory; set the size to 0
+(``set_memo_size(0)``) to keep none.
 """
 
 from __future__ import annotations
