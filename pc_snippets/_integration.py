@@ -375,12 +375,13 @@ def render_init_for(
         return Markup()
     if not settings.shop_id:
         raise _missing_shop_id()
+    found = hooks.consent(context)
     return render_init(
         settings.shop_id,
         stream=stream if stream is not None else settings.stream,
-        nonce=_nonce(hooks, context, nonce),
+        nonce=nonce if nonce is not None else hooks.nonce(context),
         cookieless=settings.cookieless,
-        consent=_combine_consent(consent, hooks.consent(context)),
+        consent=found if consent is None else _combine_consent(consent, found),
         spa=(spa if spa is not None else settings.spa) or None,
         api_host=settings.api_host,
         cdn_host=settings.cdn_host,
@@ -411,8 +412,8 @@ def render_profile_set_for(
         profile = hooks.profile(context)
     if is_anonymous(profile):
         return Markup()
-    consent = _combine_consent(consent, hooks.consent(context))
-    if consent is False:
+    found = hooks.consent(context)
+    if found is False or consent is False:
         return Markup()
     data = hooks.adapt(context, profile)
     if strict is None:
@@ -423,7 +424,7 @@ def render_profile_set_for(
         try:
             html = render_profile_set(
                 data, custom=custom, guard=settings.guard, strict=strict,
-                nonce=_nonce(hooks, context, nonce),
+                nonce=nonce if nonce is not None else hooks.nonce(context),
             )
         except ValueError:
             # A refused nonce (raised before any work) or a strict-mode
@@ -464,13 +465,13 @@ def render_profile_get_for(
     settings = hooks.settings(context)
     if not settings.enabled:
         return Markup()
-    if _combine_consent(consent, hooks.consent(context)) is False:
+    if consent is False or hooks.consent(context) is False:
         return Markup()
     return render_profile_get(
         callback=callback,
         event=event,
         fill=fill,
-        nonce=_nonce(hooks, context, nonce),
+        nonce=nonce if nonce is not None else hooks.nonce(context),
         spa=settings.spa if spa is None else spa,
     )
 
@@ -487,9 +488,11 @@ def render_call_for(
     settings = hooks.settings(context)
     if not settings.enabled:
         return Markup()
-    if _combine_consent(consent, hooks.consent(context)) is False:
+    if consent is False or hooks.consent(context) is False:
         return Markup()
-    return render_call(command, *args, nonce=_nonce(hooks, context, nonce))
+    return render_call(
+        command, *args, nonce=nonce if nonce is not None else hooks.nonce(context)
+    )
 
 
 def private_cache_control(value: str | None) -> str:

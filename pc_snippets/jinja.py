@@ -51,6 +51,7 @@ from ._integration import (
     DEFAULT,
     Hooks,
     Settings,
+    context_nonce,
     render_call_for,
     render_init_for,
     render_profile_get_for,
@@ -116,6 +117,18 @@ class EnvironmentHooks(Hooks):
             )
             self._key = key
         return self._settings
+
+    def nonce(self, context: Any) -> str | None:
+        # Jinja resolves a name from the render's own variables, then its parent
+        # (render arguments and globals). Reading those dicts directly is the
+        # same lookup without Context.get's three calls; anything but a plain
+        # non-empty string takes the general path.
+        if type(context) is Context:
+            own = context.vars
+            value = own["csp_nonce"] if "csp_nonce" in own else context.parent.get("csp_nonce")
+            if value.__class__ is str and value:
+                return value
+        return context_nonce(context)
 
     def consent(self, context: Any) -> bool | None:
         decide = self._get("personaclick_consent")
