@@ -345,10 +345,6 @@ def _combine_consent(explicit: bool | None, found: bool | None) -> bool | None:
     return explicit if explicit is not None else found
 
 
-def _nonce(hooks: Hooks, context: ContextLike, explicit: str | None) -> str | None:
-    return explicit if explicit is not None else hooks.nonce(context)
-
-
 def _missing_shop_id() -> RuntimeError:
     return RuntimeError(
             "PersonaClick shop id is not configured (PERSONACLICK_SHOP_ID, or "
@@ -443,7 +439,9 @@ def render_profile_set_for(
     once = hooks.send_once(context) if settings.send_once else None
     if once is not None and once.seen(result):
         return Markup()
-    html = render_profile_set(result, nonce=_nonce(hooks, context, nonce))
+    html = render_profile_set(
+        result, nonce=nonce if nonce is not None else hooks.nonce(context)
+    )
     hooks.personal_data_rendered(context)
     if once is not None:
         once.remember(result)

@@ -88,8 +88,20 @@ _PROFILE_GET_HANDLER = (
     "}})("
 )
 
-_PROFILE_SET_CALL = "personaclick(" + dumps_js("profile") + "," + dumps_js("set") + ","
-_PROFILE_GET_CALL = "personaclick(" + dumps_js("profile") + "," + dumps_js("get") + ","
+
+
+def _call_head(*args: Any) -> str:
+    """``personaclick(a,b,``: a call whose last arguments the caller appends."""
+    return "personaclick(" + "".join(dumps_js(arg) + "," for arg in args)
+
+
+def _call(*args: Any) -> str:
+    """``personaclick(a,b);``: every SDK call is written by these two functions."""
+    return _call_head(*args)[:-1] + ");"  # drop the head's trailing comma
+
+
+_PROFILE_SET_CALL = _call_head("profile", "set")
+_PROFILE_GET_CALL = _call_head("profile", "get")
 _PROFILE_SET_CODE = _STUB + _PROFILE_SET_CALL
 
 _BASE64_CHARS = string.ascii_letters + string.digits + "+/_-"
@@ -296,7 +308,7 @@ def _init_code(
     while args[-1] is None:
         args.pop()
     loader = _LOADER + dumps_js({"cdn": options.get("cdn_host", DEFAULT_CDN_HOST)}) + ");"
-    call = "personaclick(" + ",".join(dumps_js(arg) for arg in args) + ");"
+    call = _call(*args)
     return _STUB + loader + call
 
 
@@ -340,5 +352,5 @@ def render_call(
         return Markup()
     if not isinstance(command, str) or not _COMMAND.fullmatch(command):
         raise ValueError("command must be an SDK command name such as 'track'")
-    code = "personaclick(" + ",".join(dumps_js(arg) for arg in (command, *args)) + ");"
+    code = _call(command, *args)
     return _script(_nonce_attribute(nonce), _STUB + code, repeats=False)
