@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jinja2 import Undefined  # a core dependency, not a web framework
+from jinja2.runtime import Context as JinjaContext
 from markupsafe import Markup
 
 from .check import CheckResult, check_profile
@@ -37,6 +38,7 @@ __all__ = [
     "Settings",
     "StaticHooks",
     "context_nonce",
+    "defined",
     "is_anonymous",
     "nonce_text",
     "private_cache_control",
@@ -229,21 +231,28 @@ def context_nonce(context: ContextLike) -> str | None:
     >>> context_nonce({"csp_nonce": "abc"})
     'abc'
     """
-    value = context.get("csp_nonce")
+    if context.__class__ is JinjaContext:
+        # Jinja resolves a name from the render's own variables, then its parent
+        # (render arguments and globals). Reading those dicts directly is the same
+        # lookup without Context.get's three calls (this runs for every tag).
+        own = context.vars
+        value = own["csp_nonce"] if "csp_nonce" in own else context.parent.get("csp_nonce")
+    else:
+        value = context.get("csp_nonce")
     if value is not None:
         if value.__class__ is str and value:  # the common case, decided without more calls
             return value
-        nonce = nonce_text(_defined(value))
+        nonce = nonce_text(defined(value))
         if nonce is not None:
             return nonce
     request = context.get("request")
     if request is None:
         return None
-    return nonce_text(getattr(_defined(request), "csp_nonce", None))
+    return nonce_text(getattr(defined(request), "csp_nonce", None))
 
 
-def _defined(value: Any) -> Any:
-    # Jinja's Undefined (a missing variable) counts as absent.
+def defined(value: Any) -> Any:
+    """``value``, or ``None`` for Jinja's ``Undefined`` (a missing variable counts as absent)."""
     return None if isinstance(value, Undefined) else value
 
 
@@ -300,6 +309,16 @@ class Hooks:
     def settings(self, context: ContextLike) -> Settings:
         """The settings in force for this render."""
         raise NotImplementedError
+
+    def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
+        """Settings, consent decision and nonce, found once per tag.
+
+        The pipeline asks for all three in one call because it runs for every
+        tag on every page; adapters may override this with a shortcut that
+        gives the same answers as :meth:`settings`, :meth:`consent` and
+        :meth:`nonce`.
+        """
+        return self.settings(context), self.consent(context), self.nonce(context)
 
     def nonce(self, context: ContextLike) -> str | None:
         """The CSP nonce of the current response (see :func:`context_nonce`)."""
@@ -366,16 +385,15 @@ def render_init_for(
 
     Without consent ``init`` still renders, carrying ``consent: false``.
     """
-    settings = hooks.settings(context)
+    settings, found, found_nonce = hooks.inputs(context)
     if not settings.enabled:
         return Markup()
     if not settings.shop_id:
         raise _missing_shop_id()
-    found = hooks.consent(context)
     return render_init(
         settings.shop_id,
         stream=stream if stream is not None else settings.stream,
-        nonce=nonce if nonce is not None else hooks.nonce(context),
+        nonce=nonce if nonce is not None else found_nonce,
         cookieless=settings.cookieless,
         consent=found if consent is None else _combine_consent(consent, found),
         spa=(spa if spa is not None else settings.spa) or None,
@@ -401,15 +419,12 @@ def render_profile_set_for(
     not consent, nothing valid remains, or (send-once) the same data was already
     rendered in this session. Strict mode raises :class:`~pc_snippets.ProfileError`.
     """
-    settings = hooks.settings(context)
+    settings, found, found_nonce = hooks.inputs(context)
     if not settings.enabled:
         return Markup()
     if profile is DEFAULT:
         profile = hooks.profile(context)
-    if is_anonymous(profile):
-        return Markup()
-    found = hooks.consent(context)
-    if found is False or consent is False:
+    if is_anonymous(profile) or found is False or consent is False:
         return Markup()
     data = hooks.adapt(context, profile)
     if strict is None:
@@ -420,7 +435,7 @@ def render_profile_set_for(
         try:
             html = render_profile_set(
                 data, custom=custom, guard=settings.guard, strict=strict,
-                nonce=nonce if nonce is not None else hooks.nonce(context),
+                nonce=nonce if nonce is not None else found_nonce,
             )
         except ValueError:
             # A refused nonce (raised before any work) or a strict-mode
@@ -439,9 +454,7 @@ def render_profile_set_for(
     once = hooks.send_once(context) if settings.send_once else None
     if once is not None and once.seen(result):
         return Markup()
-    html = render_profile_set(
-        result, nonce=nonce if nonce is not None else hooks.nonce(context)
-    )
+    html = render_profile_set(result, nonce=nonce if nonce is not None else found_nonce)
     hooks.personal_data_rendered(context)
     if once is not None:
         once.remember(result)
@@ -460,16 +473,14 @@ def render_profile_get_for(
     consent: bool | None = None,
 ) -> Markup:
     """``profile get`` with the adapter's nonce and consent (nothing without consent)."""
-    settings = hooks.settings(context)
-    if not settings.enabled:
-        return Markup()
-    if consent is False or hooks.consent(context) is False:
+    settings, found, found_nonce = hooks.inputs(context)
+    if not settings.enabled or consent is False or found is False:
         return Markup()
     return render_profile_get(
         callback=callback,
         event=event,
         fill=fill,
-        nonce=nonce if nonce is not None else hooks.nonce(context),
+        nonce=nonce if nonce is not None else found_nonce,
         spa=settings.spa if spa is None else spa,
     )
 
@@ -483,14 +494,10 @@ def render_call_for(
     consent: bool | None = None,
 ) -> Markup:
     """Any other SDK command (``track`` ...) with the adapter's nonce and consent."""
-    settings = hooks.settings(context)
-    if not settings.enabled:
+    settings, found, found_nonce = hooks.inputs(context)
+    if not settings.enabled or consent is False or found is False:
         return Markup()
-    if consent is False or hooks.consent(context) is False:
-        return Markup()
-    return render_call(
-        command, *args, nonce=nonce if nonce is not None else hooks.nonce(context)
-    )
+    return render_call(command, *args, nonce=nonce if nonce is not None else found_nonce)
 
 
 def private_cache_control(value: str | None) -> str:

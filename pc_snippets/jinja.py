@@ -35,6 +35,7 @@ first, then the context's ``csp_nonce`` (value or callable), then
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -74,6 +75,8 @@ _SETTING_ATTRIBUTES: dict[str, Any] = {
     "personaclick_guard": None,
 }
 _SETTING_NAMES = tuple(_SETTING_ATTRIBUTES)
+_CONSENT_NAME = "personaclick_consent"
+_WATCHED_NAMES = (*_SETTING_NAMES, _CONSENT_NAME)
 
 # Keyword arguments each tag accepts (checked at compile time for a clear error).
 _TAG_KEYWORDS: dict[str, frozenset[str]] = {
@@ -98,49 +101,68 @@ class EnvironmentHooks(Hooks):
 
     def __init__(self, environment: Environment) -> None:
         self._environment = environment
-        # The environment's attribute dict, read with .get: getattr would cost an
-        # exception per missing attribute, and vars() a call, on every tag.
-        self._get = vars(environment).get
-        self._key: tuple[Any, ...] = ()
-        self._settings = Settings()
+        # The environment's attribute dict, read directly: getattr would cost an
+        # exception per missing attribute on every tag.
+        self._attributes = vars(environment)
+        # (attribute count, reader of the watched attributes present, their values,
+        # Settings, consent attribute): one tuple, swapped whole, so threads never
+        # see half an update.
+        self._state: tuple[int, Callable[[dict[str, Any]], Any], Any, Settings, Any] = (
+            -1, _read_nothing, (), Settings(), None
+        )
 
     def settings(self, context: Any) -> Settings:
-        # Attributes may change after the environment is built; rebuild only then.
-        # (map over dict.get keeps this check cheap: it runs for every tag.)
-        key = tuple(map(self._get, _SETTING_NAMES))
-        if key != self._key:
-            shop_id, stream, enabled, strict, cookieless, spa, api_host, cdn_host, guard = key
-            self._settings = Settings(
-                shop_id=shop_id, stream=stream, enabled=enabled is not False,
-                strict=bool(strict), cookieless=cookieless, spa=bool(spa), api_host=api_host,
-                cdn_host=cdn_host, guard=guard,
-            )
-            self._key = key
-        return self._settings
+        return self.inputs(context)[0]
 
-    def nonce(self, context: Any) -> str | None:
-        # Jinja resolves a name from the render's own variables, then its parent
-        # (render arguments and globals). Reading those dicts directly is the
-        # same lookup without Context.get's three calls; anything but a plain
-        # non-empty string takes the general path.
-        if type(context) is Context:
-            own = context.vars
-            value = own["csp_nonce"] if "csp_nonce" in own else context.parent.get("csp_nonce")
-            if value.__class__ is str and value:
-                return value
-        return context_nonce(context)
+    def inputs(self, context: Any) -> tuple[Settings, bool | None, str | None]:
+        # Attributes may change after the environment is built (env.extend, or
+        # plain assignment). This runs for every tag, so instead of reading every
+        # setting it checks that no attribute was added (the count) and that the
+        # ones present are the same objects; only a change rebuilds. (Not seen:
+        # deleting some other environment attribute *and* adding a setting
+        # between two renders. Jinja never deletes environment attributes.)
+        count, read, values, settings, decide = self._state
+        attributes = self._attributes
+        try:
+            if len(attributes) != count or read(attributes) != values:
+                settings, decide = self._rebuild()
+        except KeyError:  # a setting was deleted
+            settings, decide = self._rebuild()
+        if decide is None:
+            consent = None
+        elif callable(decide):
+            consent = _optional_bool(decide(context))
+        else:
+            consent = bool(decide)
+        return settings, consent, context_nonce(context)
+
+    def _rebuild(self) -> tuple[Settings, Any]:
+        attributes = self._attributes
+        present = tuple(name for name in _WATCHED_NAMES if name in attributes)
+        read = operator.itemgetter(*present) if present else _read_nothing
+        values = read(attributes)
+        shop_id, stream, enabled, strict, cookieless, spa, api_host, cdn_host, guard = map(
+            attributes.get, _SETTING_NAMES
+        )
+        settings = Settings(
+            shop_id=shop_id, stream=stream, enabled=enabled is not False,
+            strict=bool(strict), cookieless=cookieless, spa=bool(spa), api_host=api_host,
+            cdn_host=cdn_host, guard=guard,
+        )
+        decide = attributes.get(_CONSENT_NAME)
+        self._state = (len(attributes), read, values, settings, decide)
+        return settings, decide
 
     def consent(self, context: Any) -> bool | None:
-        decide = self._get("personaclick_consent")
-        if decide is None:
-            return None
-        if callable(decide):
-            return _optional_bool(decide(context))
-        return bool(decide)
+        return self.inputs(context)[1]
 
     def profile(self, context: Any) -> Any:
-        loader = self._get("personaclick_profile_loader")
+        loader = self._attributes.get("personaclick_profile_loader")
         return loader(context) if callable(loader) else None
+
+
+def _read_nothing(attributes: dict[str, Any]) -> tuple[()]:
+    return ()
 
 
 def _optional_bool(value: Any) -> bool | None:
@@ -152,7 +174,7 @@ def hooks_for(environment: Environment) -> Hooks:
     hooks = vars(environment).get("personaclick_hooks")
     if isinstance(hooks, Hooks):
         return hooks
-    extension = environment.extensions[PersonaClickExtension.identifier]
+    extension = environment.extensions[_EXTENSION_ID]
     return extension.default_hooks  # type: ignore[attr-defined, no-any-return]
 
 
@@ -201,9 +223,6 @@ def _clean(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-# The filter the tags compile to (a private name; using it directly is harmless).
-_TAG_FILTER = "_personaclick_tag"
-
 _GLOBALS: dict[str, Callable[..., Markup]] = {
     "personaclick_init": personaclick_init,
     "personaclick_profile_set": personaclick_profile_set,
@@ -229,9 +248,22 @@ class PersonaClickExtension(Extension):
         super().__init__(environment)
         # Settings are read with defaults instead of pre-set here, so that a later
         # env.extend(personaclick_shop_id=...) (which never overwrites) takes effect.
+        # The hooks live on the environment (one attribute read per tag); framework
+        # adapters replace them with their own (env.personaclick_hooks = ...).
         self.default_hooks = EnvironmentHooks(environment)
+        environment.personaclick_hooks = self.default_hooks  # type: ignore[attr-defined]
         environment.globals.update(_GLOBALS)
-        environment.filters[_TAG_FILTER] = _render_tag
+        environment.filters.update(_TAG_FILTERS)
+
+    def bind(self, environment: Environment) -> PersonaClickExtension:
+        # An overlay (env.overlay()) copies the parent's attributes and gets a bound
+        # copy of the extension: its default hooks must read the overlay's own
+        # personaclick_* attributes, not the parent's. An adapter's hooks stay.
+        bound = super().bind(environment)
+        bound.default_hooks = EnvironmentHooks(environment)
+        if vars(environment).get("personaclick_hooks") is self.default_hooks:
+            environment.personaclick_hooks = bound.default_hooks  # type: ignore[attr-defined]
+        return bound
 
     def parse(self, parser: Parser) -> nodes.Node:
         token = next(parser.stream)
@@ -248,6 +280,11 @@ class PersonaClickExtension(Extension):
                     allowed = ", ".join(sorted(_TAG_KEYWORDS[tag]))
                     raise TemplateSyntaxError(
                         f"{tag} takes no argument {key!r} (allowed: {allowed})",
+                        token.lineno, parser.name, parser.filename,
+                    )
+                if any(keyword.key == key for keyword in kwargs):
+                    raise TemplateSyntaxError(
+                        f"{tag}: argument {key!r} given twice",
                         token.lineno, parser.name, parser.filename,
                     )
                 kwargs.append(nodes.Keyword(key, parser.parse_expression(), lineno=token.lineno))
@@ -269,35 +306,85 @@ class PersonaClickExtension(Extension):
                 "personaclick_call needs a command: {% personaclick_call 'track', 'view' %}",
                 token.lineno, parser.name, parser.filename,
             )
-        # Compiled as a filter, not call_method(): Jinja calls filters directly,
-        # while a call goes through Context.call's checks (~2 us per tag; a tag
-        # runs on every page render, see benchmarks/bench_templates.py).
-        call = nodes.Filter(
-            nodes.Const(tag), _TAG_FILTER, args, kwargs, None, None, lineno=token.lineno
-        )
+        # Compiled as a filter, not call_method(): Jinja looks a filter up once per
+        # template and calls it directly, while a call goes through Context.call's
+        # checks (~2 us per tag; a tag runs on every page render, see
+        # benchmarks/bench_templates.py). One filter per tag, so no dispatch on the
+        # name, and every argument positional, so no keyword packing: the filtered
+        # value is the first positional argument (or an ignored None), then the
+        # keyword arguments as one dict (None without any), then the rest.
+        lineno = token.lineno
+        name = _TAG_FILTER_NAMES[tag]
+        if args:
+            subject, args = args[0], args[1:]
+        else:
+            subject = nodes.Const(None, lineno=lineno)
+            if tag == "personaclick_profile_set":
+                name = _CURRENT_VISITOR_FILTER
+        options: nodes.Expr = nodes.Const(None, lineno=lineno)
+        if kwargs:
+            options = nodes.Dict(
+                [nodes.Pair(nodes.Const(kw.key), kw.value, lineno=lineno) for kw in kwargs],
+                lineno=lineno,
+            )
+        call = nodes.Filter(subject, name, [options, *args], [], None, None, lineno=lineno)
         return nodes.Output([call], lineno=token.lineno)
 
 
+# The tags' entry points: the globals' pipeline minus their wrapper layer. Each
+# takes the tag's first positional argument as the filtered value (an ignored
+# None when there is none), so a tag without arguments packs none.
+
 @pass_context
-def _render_tag(context: Context, tag: str, *args: Any, **kwargs: Any) -> Markup:
-    """The tags' entry point: the globals' pipeline minus their wrapper layer."""
-    # hooks_for() inlined: this runs for every tag on every page render.
-    environment = context.environment
-    hooks = environment.__dict__.get("personaclick_hooks")
-    if not isinstance(hooks, Hooks):
-        hooks = environment.extensions[_EXTENSION_ID].default_hooks  # type: ignore[attr-defined]
-    if kwargs:
-        _clean(kwargs)
-    if args and tag == "personaclick_profile_set":
-        return render_profile_set_for(hooks, context, _absent(args[0]), **kwargs)
-    return _RENDERERS[tag](hooks, context, *args, **kwargs)
+def _init_tag(context: Context, _: None, options: dict[str, Any] | None) -> Markup:
+    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
+    if options is None:
+        return render_init_for(hooks, context)
+    return render_init_for(hooks, context, **_clean(options))
+
+
+@pass_context
+def _profile_set_tag(context: Context, profile: Any, options: dict[str, Any] | None) -> Markup:
+    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
+    if isinstance(profile, Undefined):
+        profile = _absent(profile)
+    if options is None:
+        return render_profile_set_for(hooks, context, profile)
+    return render_profile_set_for(hooks, context, profile, **_clean(options))
+
+
+@pass_context
+def _current_visitor_tag(context: Context, _: None, options: dict[str, Any] | None) -> Markup:
+    # {% personaclick_profile_set %} without a profile: the hooks' current visitor.
+    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
+    return render_profile_set_for(hooks, context, DEFAULT, **_clean(options or {}))
+
+
+@pass_context
+def _profile_get_tag(context: Context, _: None, options: dict[str, Any] | None) -> Markup:
+    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
+    if options is None:
+        return render_profile_get_for(hooks, context)
+    return render_profile_get_for(hooks, context, **_clean(options))
+
+
+@pass_context
+def _call_tag(
+    context: Context, command: Any, options: dict[str, Any] | None, *args: Any
+) -> Markup:
+    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
+    return render_call_for(hooks, context, command, *args, **_clean(options or {}))
 
 
 _EXTENSION_ID = PersonaClickExtension.identifier
 
-_RENDERERS: dict[str, Callable[..., Markup]] = {
-    "personaclick_init": render_init_for,
-    "personaclick_profile_set": render_profile_set_for,
-    "personaclick_profile_get": render_profile_get_for,
-    "personaclick_call": render_call_for,
+# Filter names are private (using them directly is harmless: they are the tags).
+_TAG_FILTER_NAMES = {tag: f"_{tag}_tag" for tag in _TAG_KEYWORDS}
+_CURRENT_VISITOR_FILTER = "_personaclick_profile_set_current_tag"
+_TAG_FILTERS: dict[str, Callable[..., Markup]] = {
+    _CURRENT_VISITOR_FILTER: _current_visitor_tag,
+    _TAG_FILTER_NAMES["personaclick_init"]: _init_tag,
+    _TAG_FILTER_NAMES["personaclick_profile_set"]: _profile_set_tag,
+    _TAG_FILTER_NAMES["personaclick_profile_get"]: _profile_get_tag,
+    _TAG_FILTER_NAMES["personaclick_call"]: _call_tag,
 }

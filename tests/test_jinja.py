@@ -209,6 +209,52 @@ def test_settings_are_environment_attributes() -> None:
     assert env.from_string(TAG_PAGE).render(user=USER).count("<script") == 0
 
 
+def test_every_kind_of_settings_change_takes_effect() -> None:
+    # The per-tag check counts attributes and compares those present: each kind of
+    # change between renders must still be seen.
+    env = make_env()
+    page = env.from_string("{% personaclick_init %}")
+    assert run_page(page.render()) == [["init", SHOP_ID]]
+    env.extend(personaclick_stream="mobile")  # a setting added
+    assert run_page(page.render()) == [["init", SHOP_ID, "mobile"]]
+    env.personaclick_stream = "web2"  # type: ignore[attr-defined]  # replaced
+    assert run_page(page.render()) == [["init", SHOP_ID, "web2"]]
+    del env.personaclick_stream  # type: ignore[attr-defined]  # deleted
+    assert run_page(page.render()) == [["init", SHOP_ID]]
+    env.personaclick_shop_id = "other_shop"  # type: ignore[attr-defined]
+    assert run_page(page.render()) == [["init", "other_shop"]]
+    env.personaclick_consent = False  # type: ignore[attr-defined]  # consent is watched too
+    assert run_page(page.render()) == [["init", "other_shop", None, None, None,
+                                        {"consent": False}]]
+    del env.personaclick_shop_id  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError, match="shop id is not configured"):
+        page.render()
+
+
+def test_an_overlay_reads_its_own_settings() -> None:
+    env = make_env()
+    overlay = env.overlay()
+    overlay.personaclick_stream = "mobile"  # type: ignore[attr-defined]
+    source = "{% personaclick_init %}"
+    assert run_page(env.from_string(source).render()) == [["init", SHOP_ID]]
+    assert run_page(overlay.from_string(source).render()) == [["init", SHOP_ID, "mobile"]]
+    env.personaclick_enabled = False  # type: ignore[attr-defined]
+    assert env.from_string(source).render() == ""
+    assert run_page(overlay.from_string(source).render()) == [["init", SHOP_ID, "mobile"]]
+
+
+def test_an_overlay_keeps_an_adapters_hooks() -> None:
+    from pc_snippets._integration import Settings, StaticHooks
+
+    env = make_env()
+    hooks = StaticHooks(Settings(shop_id="adapter_shop"))
+    env.personaclick_hooks = hooks  # type: ignore[attr-defined]
+    overlay = env.overlay()
+    assert overlay.personaclick_hooks is hooks  # type: ignore[attr-defined]
+    html = overlay.from_string("{% personaclick_init %}").render()
+    assert run_page(html) == [["init", "adapter_shop"]]
+
+
 def test_missing_shop_id_is_a_clear_error() -> None:
     env = Environment(extensions=[PersonaClickExtension])
     with pytest.raises(RuntimeError, match="shop id is not configured"):
@@ -229,6 +275,7 @@ def test_call_tag() -> None:
         ("{% personaclick_profile_set a, b %}", "at most 1 positional"),
         ("{% personaclick_profile_get callback='f', user %}", "positional argument after keyword"),
         ("{% personaclick_call %}", "needs a command"),
+        ("{% personaclick_init nonce='YQ==', nonce='Yg==' %}", "'nonce' given twice"),
     ],
 )
 def test_tag_syntax_errors(source: str, message: str) -> None:

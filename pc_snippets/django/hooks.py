@@ -10,7 +10,15 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from .._integration import ContextLike, Hooks, SendOnce, Settings, is_anonymous, nonce_text
+from .._integration import (
+    ContextLike,
+    Hooks,
+    SendOnce,
+    Settings,
+    defined,
+    is_anonymous,
+    nonce_text,
+)
 from . import conf
 
 __all__ = ["HOOKS", "DjangoHooks", "django6_get_nonce"]
@@ -40,31 +48,24 @@ class DjangoHooks(Hooks):
     def settings(self, context: ContextLike) -> Settings:
         return conf.state().settings
 
+    def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
+        # Everything a tag needs from one look at the context (this runs for
+        # every tag): the settings, the request's consent decision, the nonce.
+        state = conf.state()
+        request = context.get("request")
+        value = context.get("csp_nonce")
+        if value.__class__ is str and value:  # a plain nonce in the context: done
+            nonce: str | None = value
+        else:
+            nonce = _nonce(value, request)
+        consent = None if state.consent is None else _consent(request, state.consent)
+        return state.settings, consent, nonce
+
     def nonce(self, context: ContextLike) -> str | None:
-        # Context csp_nonce (Django 6's context processor, or the view), then
-        # request.csp_nonce (django-csp), then Django 6's get_nonce(request).
-        # All run while the template renders, never after the response is sent.
-        nonce = super().nonce(context)
-        if nonce is None:
-            request = context.get("request")
-            get_nonce = django6_get_nonce()
-            if request is not None and get_nonce is not None:
-                nonce = nonce_text(get_nonce(request))
-        return nonce
+        return self.inputs(context)[2]
 
     def consent(self, context: ContextLike) -> bool | None:
-        decide = conf.state().consent
-        if decide is None:  # no consent setting: no need to find the request
-            return None
-        request = context.get("request")
-        if request is None:
-            return None
-        cached = getattr(request, _CONSENT_ATTRIBUTE, _UNSET)
-        if cached is _UNSET:
-            decision = decide(request)
-            cached = None if decision is None else bool(decision)
-            setattr(request, _CONSENT_ATTRIBUTE, cached)  # one decision per request
-        return cached  # type: ignore[return-value]
+        return self.inputs(context)[1]
 
     def profile(self, context: ContextLike) -> Any:
         request = context.get("request")
@@ -90,6 +91,38 @@ class DjangoHooks(Hooks):
         request = context.get("request")
         if request is not None:
             setattr(request, PERSONAL_DATA_ATTRIBUTE, True)
+
+
+def _nonce(context_value: Any, request: Any) -> str | None:
+    # Context csp_nonce (Django 6's context processor, or the view), then
+    # request.csp_nonce (django-csp), then Django 6's get_nonce(request).
+    # All run while the template renders, never after the response is sent.
+    if context_value is not None:
+        nonce = nonce_text(defined(context_value))
+        if nonce is not None:
+            return nonce
+    request = defined(request)
+    if request is None:
+        return None
+    value = getattr(request, "csp_nonce", None)
+    if value.__class__ is str and value:  # a plain nonce on the request: done
+        return value
+    nonce = nonce_text(value)
+    get_nonce = django6_get_nonce()
+    if nonce is None and get_nonce is not None:
+        nonce = nonce_text(get_nonce(request))
+    return nonce
+
+
+def _consent(request: Any, decide: Callable[[Any], Any]) -> bool | None:
+    if request is None:
+        return None
+    cached: Any = getattr(request, _CONSENT_ATTRIBUTE, _UNSET)
+    if cached is _UNSET:
+        decision = decide(request)
+        cached = None if decision is None else bool(decision)
+        setattr(request, _CONSENT_ATTRIBUTE, cached)  # one decision per request
+    return cached  # type: ignore[no-any-return]
 
 
 #: The one instance every Django entry point uses.

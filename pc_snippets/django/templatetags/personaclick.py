@@ -110,11 +110,19 @@ class PersonaClickNode(template.Node):  # type: ignore[misc]
         self.target_var = target_var
 
     def render(self, context: Any) -> Any:
-        args = [var.resolve(context) for var in self.args] if self.args else ()
-        kwargs = self.kwargs
+        # Plain calls for the common shapes (no packing of empty argument lists).
+        args, kwargs = self.args, self.kwargs
         if kwargs:
-            kwargs = {name: var.resolve(context) for name, var in kwargs.items()}
-        output = self.render_for(HOOKS, context, *args, **kwargs)
+            output = self.render_for(
+                HOOKS, context, *[var.resolve(context) for var in args],
+                **{name: var.resolve(context) for name, var in kwargs.items()},
+            )
+        elif len(args) == 1:
+            output = self.render_for(HOOKS, context, args[0].resolve(context))
+        elif args:
+            output = self.render_for(HOOKS, context, *[var.resolve(context) for var in args])
+        else:
+            output = self.render_for(HOOKS, context)
         if self.target_var is not None:
             context[self.target_var] = output
             return ""
