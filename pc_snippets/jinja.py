@@ -118,7 +118,7 @@ class EnvironmentHooks(Hooks):
         # Attributes may change after the environment is built (env.extend, or
         # plain assignment). This runs for every tag, so instead of reading every
         # setting it checks that no attribute was added (the count) and that the
-        # ones present are the same objects; only a change rebuilds. (Not seen:
+        # ones present are unchanged; only a change rebuilds. (Not seen:
         # deleting some other environment attribute *and* adding a setting
         # between two renders. Jinja never deletes environment attributes.)
         count, read, values, settings, decide = self._state
@@ -134,6 +134,13 @@ class EnvironmentHooks(Hooks):
             consent = _optional_bool(decide(context))
         else:
             consent = bool(decide)
+        if context.__class__ is Context:
+            # context_nonce()'s first step, inlined for the common case: a plain
+            # csp_nonce string among the render's variables (own, then parent).
+            own = context.vars
+            nonce = own["csp_nonce"] if "csp_nonce" in own else context.parent.get("csp_nonce")
+            if nonce.__class__ is str and nonce:
+                return settings, consent, nonce
         return settings, consent, context_nonce(context)
 
     def _rebuild(self) -> tuple[Settings, Any]:
