@@ -1,8 +1,12 @@
 """Template benchmark: the adapters' tags against ``{{ snippet }}`` made in the view.
 
-Run: ``python benchmarks/bench_templates.py`` (needs the ``test`` extra for Django).
+Run: ``python benchmarks/bench_templates.py`` (needs the ``test`` extra: Django,
+Flask, Starlette).
 
-For Jinja and for Django templates, one small page is rendered two ways:
+For Jinja and for Django templates, and for Jinja templates rendered the Flask
+way (``render_template`` in a request, Flask-Talisman's ``request.csp_nonce``)
+and the Starlette/FastAPI way (``Jinja2Templates.TemplateResponse``, the nonce in
+``request.state``), one small page is rendered two ways:
 
 - *tag*: ``{% personaclick_init %}``, ``{% personaclick_profile_set user %}`` and
   ``{% personaclick_profile_get ... %}``; the adapter finds settings and nonce;
@@ -14,7 +18,10 @@ either the ORM user or a plain dict (a repeat visitor's dict profile is served
 from the core's memo, so the core call is at its fastest and the tag's own cost
 weighs most). The Django tag maps a user with ``PERSONACLICK_PROFILE`` (default
 ``user_profile``) before the core call, so the Django view makes that same call
-with the mapped dict; the Jinja tag passes the user object on as it is.
+with the mapped dict; the Jinja tags pass the user object on as it is. The Flask
+adapter finds its per-request inputs once per request and keeps them on the
+request: the Flask tag page forgets them before every render, so each render
+pays for a fresh request's first tag, as in production.
 
 The figure that matters is the ratio (target: tag <= 1.15x snippet). Each round
 times the tag page and the snippet page back to back (alternating which goes
@@ -55,11 +62,17 @@ if not settings.configured:
 from django.contrib.auth.models import User  # noqa: E402
 from django.template import Context, Template  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
-from jinja2 import Environment  # noqa: E402
+from flask import Flask, render_template  # noqa: E402
+from flask import request as flask_request  # noqa: E402
+from jinja2 import DictLoader, Environment  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.templating import Jinja2Templates  # noqa: E402
 
 from pc_snippets import render_init, render_profile_get, render_profile_set  # noqa: E402
 from pc_snippets.django.profiles import user_profile  # noqa: E402
+from pc_snippets.flask import PersonaClick  # noqa: E402
 from pc_snippets.jinja import PersonaClickExtension  # noqa: E402
+from pc_snippets.starlette import setup as starlette_setup  # noqa: E402
 
 BODY = """<!DOCTYPE html><html><head><title>{{ title }}</title>%(init)s</head>
 <body><h1>{{ title }}</h1><ul>%(loop)s</ul>%(set)s%(get)s<footer>{{ footer }}</footer>
@@ -143,6 +156,88 @@ def django_contenders(only_set: bool, kind: str) -> dict[str, Callable[[], str]]
     return {"tag": tag, "snippet": snippet}
 
 
+def page_sources(only_set: bool, loop: str) -> tuple[str, str]:
+    """The tag page and the snippet page, with one tag or three."""
+    tags = {**TAGS, **({"init": "", "get": ""} if only_set else {})}
+    snippets = {**SNIPPETS, **({"init": "", "get": ""} if only_set else {})}
+    return BODY % {**tags, "loop": loop}, BODY % {**snippets, "loop": loop}
+
+
+_PUSHED: list[Any] = []  # the Flask request context of the row being measured
+
+# Flask keeps its per-request findings on the request (see pc_snippets.flask).
+_FLASK_REQUEST_ATTRIBUTES = (
+    "_personaclick_inputs", "_personaclick_consent", "_personaclick_personal_data"
+)
+
+
+def flask_contenders(only_set: bool, kind: str) -> dict[str, Callable[[], str]]:
+    tag_source, snippet_source = page_sources(only_set, JINJA_LOOP)
+    app = Flask("bench")
+    app.config.update(PERSONACLICK_SHOP_ID=SHOP_ID, SECRET_KEY="bench")
+    app.jinja_loader = DictLoader({"tag.html": tag_source, "snippet.html": snippet_source})
+    PersonaClick(app)
+    user = make_profile(kind)
+    base = {"title": "Shop & Co", "footer": "<c>", "products": PRODUCTS}
+    # One request, rendered many times: pushed for as long as this row runs (the
+    # previous row's request is popped first, so `current_app` is this app).
+    while _PUSHED:
+        _PUSHED.pop().pop()
+    request_context = app.test_request_context("/")
+    request_context.push()
+    _PUSHED.append(request_context)
+    flask_request.csp_nonce = NONCE  # what Flask-Talisman sets before the view
+    current = flask_request._get_current_object()  # type: ignore[attr-defined]
+
+    def tag() -> str:
+        for name in _FLASK_REQUEST_ATTRIBUTES:  # a fresh request for the adapter
+            current.__dict__.pop(name, None)
+        return render_template("tag.html", **base, user=user)
+
+    def snippet() -> str:
+        nonce = flask_request.csp_nonce
+        if only_set:
+            snippets = {"profile_set": render_profile_set(user, nonce=nonce)}
+        else:
+            snippets = {
+                "init": render_init(SHOP_ID, nonce=nonce),
+                "profile_set": render_profile_set(user, nonce=nonce),
+                "profile_get": render_profile_get(callback="shop.onProfile", nonce=nonce),
+            }
+        return render_template("snippet.html", **base, **snippets)
+
+    assert tag() == snippet(), "the two Flask pages must be identical"
+    return {"tag": tag, "snippet": snippet}
+
+
+def starlette_contenders(only_set: bool, kind: str) -> dict[str, Callable[[], str]]:
+    tag_source, snippet_source = page_sources(only_set, JINJA_LOOP)
+    env = Environment(
+        loader=DictLoader({"tag.html": tag_source, "snippet.html": snippet_source}),
+        autoescape=True,
+    )
+    templates = Jinja2Templates(env=env)
+    starlette_setup(templates, shop_id=SHOP_ID)
+    user = make_profile(kind)
+    base = {"title": "Shop & Co", "footer": "<c>", "products": PRODUCTS}
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b"",
+             "state": {"csp_nonce": NONCE}}  # what a nonce middleware sets
+    request = Request(scope)
+
+    def tag() -> str:
+        response = templates.TemplateResponse(request, "tag.html", {**base, "user": user})
+        return bytes(response.body).decode()
+
+    def snippet() -> str:
+        nonce = request.state.csp_nonce
+        snippets = view_snippets(user, only_set) if nonce == NONCE else {}
+        response = templates.TemplateResponse(request, "snippet.html", {**base, **snippets})
+        return bytes(response.body).decode()
+
+    assert tag() == snippet(), "the two Starlette pages must be identical"
+    return {"tag": tag, "snippet": snippet}
+
+
 @dataclass
 class Measurement:
     tag_us: float  # fastest round, microseconds per render
@@ -183,16 +278,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--number", type=int, default=50)
     args = parser.parse_args()
-    print(f"{'engine':<8} {'page':<18} {'profile':<8} {'tag us':>8} {'snippet us':>11} "
+    print(f"{'engine':<9} {'page':<18} {'profile':<8} {'tag us':>8} {'snippet us':>11} "
           f"{'ratio':>7}  {'middle half':>13}")
     worst = 0.0
-    for engine, build in (("jinja", jinja_contenders), ("django", django_contenders)):
+    engines = (
+        ("jinja", jinja_contenders), ("django", django_contenders),
+        ("flask", flask_contenders), ("starlette", starlette_contenders),
+    )
+    for engine, build in engines:
         for only_set, label in ((False, "init+set+get"), (True, "profile_set only")):
             for kind in ("user", "dict"):
                 result = measure(build(only_set, kind), args.rounds, args.number)
                 worst = max(worst, result.median)
                 low, high = result.quartiles
-                print(f"{engine:<8} {label:<18} {kind:<8} {result.tag_us:>8.1f} "
+                print(f"{engine:<9} {label:<18} {kind:<8} {result.tag_us:>8.1f} "
                       f"{result.snippet_us:>11.1f} {result.median:>6.3f}x  "
                       f"{low:.3f}-{high:.3f}x")
     verdict = "met" if worst <= TARGET else "NOT met"

@@ -38,6 +38,7 @@ __all__ = [
     "Settings",
     "StaticHooks",
     "context_nonce",
+    "context_value",
     "defined",
     "is_anonymous",
     "nonce_text",
@@ -231,29 +232,48 @@ def context_nonce(context: ContextLike) -> str | None:
     >>> context_nonce({"csp_nonce": "abc"})
     'abc'
     """
-    if context.__class__ is JinjaContext:
-        # Jinja resolves a name from the render's own variables, then its parent
-        # (render arguments and globals). Reading those dicts directly is the same
-        # lookup without Context.get's three calls (this runs for every tag).
-        own = context.vars
-        value = own["csp_nonce"] if "csp_nonce" in own else context.parent.get("csp_nonce")
-    else:
-        value = context.get("csp_nonce")
+    value = context_value(context, "csp_nonce")
     if value is not None:
         if value.__class__ is str and value:  # the common case, decided without more calls
             return value
         nonce = nonce_text(defined(value))
         if nonce is not None:
             return nonce
-    request = context.get("request")
+    request = defined(context_value(context, "request"))
     if request is None:
         return None
-    return nonce_text(getattr(defined(request), "csp_nonce", None))
+    # werkzeug's LocalProxy (Flask's `request` template global): unwrapped once
+    # instead of paying the proxy on every attribute; outside a request it stands
+    # for no request at all (a template rendered in a job or an e-mail).
+    unwrap = getattr(request, "_get_current_object", None)
+    if unwrap is not None:
+        try:
+            request = unwrap()
+        except RuntimeError:
+            return None
+    return nonce_text(getattr(request, "csp_nonce", None))
+
+
+def context_value(context: ContextLike, name: str) -> Any:
+    """``context.get(name)``, quicker for a Jinja context (this runs for every tag).
+
+    >>> context_value({"request": None}, "request") is None
+    True
+    """
+    if context.__class__ is JinjaContext:
+        # Jinja resolves a name from the render's own variables, then its parent
+        # (render arguments and globals): the same lookup without Context.get's
+        # three calls.
+        own = context.vars
+        return own[name] if name in own else context.parent.get(name)
+    return context.get(name)
 
 
 def defined(value: Any) -> Any:
     """``value``, or ``None`` for Jinja's ``Undefined`` (a missing variable counts as absent)."""
-    return None if isinstance(value, Undefined) else value
+    # type(), not isinstance(): isinstance also reads value.__class__, which on a
+    # proxy (Flask's request global) is a context-variable look-up.
+    return None if issubclass(type(value), Undefined) else value
 
 
 class SendOnce:

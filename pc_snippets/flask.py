@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask import Flask, Request, Response, current_app, has_request_context, request, session
 from markupsafe import Markup
 
 from ._integration import (
@@ -39,6 +39,8 @@ from ._integration import (
     Hooks,
     SendOnce,
     Settings,
+    context_value,
+    defined,
     nonce_text,
     private_cache_control,
     render_init_for,
@@ -57,9 +59,6 @@ EXTENSION_KEY = "personaclick"
 _Loader = TypeVar("_Loader", bound=Callable[[], Any])
 _ConsentLoader = TypeVar("_ConsentLoader", bound=Callable[[], "bool | None"])
 
-# Per-request flags live in flask.g under these names.
-_G_PRIVATE = "_personaclick_personal_data"
-_G_CONSENT = "_personaclick_consent"
 _UNSET = object()
 
 
@@ -75,52 +74,105 @@ class _State:
     consent: Callable[[], bool | None] | None
 
 
-def _state() -> _State:
-    return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+# Flask's current_app and request are proxies: every attribute read through one
+# costs a context-variable look-up and several calls (about 1 us here). The hooks
+# run for every tag, so they unwrap a proxy once and work on the real object.
+#
+# Per-request findings (consent, the request's nonce, "personal data rendered")
+# are kept on the request object itself, not in flask.g: g belongs to the app
+# context, which several requests share when one is held around them.
+_R_INPUTS = "_personaclick_inputs"
+_R_CONSENT = "_personaclick_consent"
+_R_PRIVATE = "_personaclick_personal_data"
+
+
+def _app() -> Flask:
+    return current_app._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+
+def _current_request() -> Request | None:
+    try:
+        return request._get_current_object()  # type: ignore[attr-defined, no-any-return]
+    except RuntimeError:  # outside a request: an e-mail, a job, the shell
+        return None
+
+
+def _state(app: Flask) -> _State:
+    return app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+
+
+def _settings(app: Flask, state: _State) -> Settings:
+    strict = state.strict_configured
+    if strict is None:
+        config = app.config  # app.debug and app.testing, read without their descriptors
+        strict = bool(config["DEBUG"] or config["TESTING"])
+    return state.strict if strict else state.lenient
+
+
+def _consent(state: _State, current: Request) -> bool | None:
+    # Asked once per request, however many tags and templates.
+    decision: Any = getattr(current, _R_CONSENT, _UNSET)
+    if decision is _UNSET:
+        decide = state.extension._consent_loader or state.consent
+        decision = None if decide is None else decide()
+        decision = None if decision is None else bool(decision)
+        setattr(current, _R_CONSENT, decision)
+    return decision  # type: ignore[no-any-return]
 
 
 class _FlaskHooks(Hooks):
     """Inputs from the current Flask app and request."""
 
     def settings(self, context: ContextLike) -> Settings:
-        state = _state()
-        strict = state.strict_configured
-        if strict is None:
-            strict = current_app.debug or current_app.testing
-        return state.strict if strict else state.lenient
+        app = _app()
+        return _settings(app, _state(app))
+
+    def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
+        current = _current_request()
+        if current is None:
+            # No response, so no CSP: only a nonce the template was handed as text
+            # is used (Talisman's csp_nonce() would fail outside a request).
+            app = _app()
+            value = context_value(context, "csp_nonce")
+            text = value if value.__class__ is str and value else None
+            return _settings(app, _state(app)), None, text
+        # Settings, consent and the request's own nonce (Flask-Talisman sets
+        # request.csp_nonce before the view runs) are found once per request.
+        found = getattr(current, _R_INPUTS, None)
+        if found is None:
+            app = _app()
+            state = _state(app)
+            request_nonce = nonce_text(getattr(current, "csp_nonce", None))
+            found = (_settings(app, state), _consent(state, current), request_nonce)
+            setattr(current, _R_INPUTS, found)
+        settings, consent, request_nonce = found
+        # The template's csp_nonce (a value, or Talisman's csp_nonce() global) comes
+        # first, as everywhere; in a Flask template `request` is this request.
+        value = context_value(context, "csp_nonce")
+        if value.__class__ is str and value:
+            return settings, consent, value
+        nonce = None if value is None else nonce_text(defined(value))
+        return settings, consent, nonce if nonce is not None else request_nonce
 
     def nonce(self, context: ContextLike) -> str | None:
-        nonce = super().nonce(context)
-        if nonce is None and has_request_context():
-            # Flask-Talisman sets request.csp_nonce (also when rendered without `request`).
-            nonce = nonce_text(getattr(request, "csp_nonce", None))
-        return nonce
+        return self.inputs(context)[2]
 
     def consent(self, context: ContextLike) -> bool | None:
-        if not has_request_context():
-            return None
-        cached = g.get(_G_CONSENT, _UNSET)
-        if cached is not _UNSET:
-            return cached  # type: ignore[no-any-return]
-        state = _state()
-        decide = state.extension._consent_loader or state.consent
-        decision = None if decide is None else decide()
-        decision = None if decision is None else bool(decision)
-        setattr(g, _G_CONSENT, decision)  # one decision per request, however many tags
-        return decision
+        return self.inputs(context)[1]
 
     def profile(self, context: ContextLike) -> Any:
-        loader = _state().extension._profile_loader
+        loader = _state(_app()).extension._profile_loader
         return None if loader is None or not has_request_context() else loader()
 
     def send_once(self, context: ContextLike) -> SendOnce | None:
         if not has_request_context():
             return None
-        return SendOnce(session, current_app.secret_key)  # type: ignore[arg-type]
+        return SendOnce(session, _app().secret_key)  # type: ignore[arg-type]
 
     def personal_data_rendered(self, context: ContextLike) -> None:
-        if has_request_context():
-            setattr(g, _G_PRIVATE, True)
+        current = _current_request()
+        if current is not None:
+            setattr(current, _R_PRIVATE, True)
 
 
 _HOOKS = _FlaskHooks()
@@ -128,7 +180,7 @@ _HOOKS = _FlaskHooks()
 
 def _private_when_personal(response: Response) -> Response:
     # A shared cache must never hand one visitor's profile snippet to another.
-    if g.get(_G_PRIVATE, False):
+    if getattr(_current_request(), _R_PRIVATE, False):
         response.headers["Cache-Control"] = private_cache_control(
             response.headers.get("Cache-Control")
         )

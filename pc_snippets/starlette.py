@@ -28,6 +28,8 @@ from ._integration import (
     Hooks,
     SendOnce,
     Settings,
+    context_value,
+    defined,
     nonce_text,
     private_cache_control,
     settings_from,
@@ -37,8 +39,10 @@ from .jinja import PersonaClickExtension
 
 __all__ = ["PersonaClickMiddleware", "setup"]
 
-# Key in the request's state (scope["state"]) that the middleware reads.
+# Keys in the request's state (scope["state"]): the flag the middleware reads, and
+# the request's consent decision.
 _PERSONAL_DATA = "personaclick_personal_data"
+_CONSENT = "personaclick_consent"
 
 ProfileLoader = Callable[[Request], Any]
 Consent = Callable[[Request], "bool | None"]
@@ -55,18 +59,44 @@ class _StarletteHooks(Hooks):
     def settings(self, context: ContextLike) -> Settings:
         return self._settings
 
-    def nonce(self, context: ContextLike) -> str | None:
-        nonce = super().nonce(context)
+    def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
+        # settings(), consent() and nonce() in one go (this runs for every tag).
         request = _request(context)
-        if nonce is None and request is not None:
-            nonce = nonce_text(getattr(request.state, "csp_nonce", None))
-        return nonce
+        # The context's csp_nonce (value or callable) first, then the request's
+        # (request.csp_nonce, or request.state.csp_nonce from a middleware).
+        value = context_value(context, "csp_nonce")
+        if value.__class__ is str and value:
+            nonce: str | None = value
+        else:
+            nonce = None if value is None else nonce_text(defined(value))
+            if nonce is None and request is not None:
+                nonce = nonce_text(
+                    getattr(request, "csp_nonce", None)
+                    or _request_state(request).get("csp_nonce")
+                )
+        consent = self._consent
+        if callable(consent):
+            consent = self._decide(request)
+        return self._settings, consent, nonce
+
+    def nonce(self, context: ContextLike) -> str | None:
+        return self.inputs(context)[2]
 
     def consent(self, context: ContextLike) -> bool | None:
-        request = _request(context)
-        if callable(self._consent):
-            return None if request is None else _optional_bool(self._consent(request))
-        return self._consent
+        return self._decide(_request(context))
+
+    def _decide(self, request: Request | None) -> bool | None:
+        if not callable(self._consent):
+            return self._consent
+        if request is None:
+            return None
+        # Asked once per request, however many tags: kept in the request's state.
+        state = _request_state(request)
+        if _CONSENT in state:
+            return state[_CONSENT]  # type: ignore[no-any-return]
+        decision = _optional_bool(self._consent(request))
+        state[_CONSENT] = decision
+        return decision
 
     def profile(self, context: ContextLike) -> Any:
         request = _request(context)
@@ -85,12 +115,17 @@ class _StarletteHooks(Hooks):
     def personal_data_rendered(self, context: ContextLike) -> None:
         request = _request(context)
         if request is not None:
-            setattr(request.state, _PERSONAL_DATA, True)
+            _request_state(request)[_PERSONAL_DATA] = True
 
 
 def _request(context: ContextLike) -> Request | None:
-    request = context.get("request")
+    request = context_value(context, "request")
     return request if isinstance(request, Request) else None
+
+
+def _request_state(request: Request) -> dict[str, Any]:
+    # What request.state reads and writes (scope["state"]), without its wrapper.
+    return request.scope.setdefault("state", {})  # type: ignore[no-any-return]
 
 
 def _optional_bool(value: Any) -> bool | None:

@@ -150,6 +150,41 @@ def test_consent_loader_decorator_wins_over_config() -> None:
     assert decisions == ["asked"]  # decided once per request, however many tags
 
 
+def test_requests_inside_one_app_context_share_no_decision_nonce_or_flag() -> None:
+    # A test (or a script) may hold one app context around several requests; Flask
+    # then gives them all the same flask.g. Per-request findings must still be
+    # per request: consent, the Talisman nonce, the private-cache flag.
+    app = make_app(PERSONACLICK_CONSENT=lambda: request.args.get("consent") == "yes")
+    client = app.test_client()
+    with app.app_context():
+        refused = client.get("/?user=jane&consent=no")
+        granted = client.get("/?user=jane&consent=yes")
+        anonymous = client.get("/?consent=yes&cache=public")
+    assert run_page(refused.get_data(as_text=True))[0][-1] == {"consent": False}
+    calls = run_page(granted.get_data(as_text=True))
+    assert calls[0][-1] == {"consent": True}
+    assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
+    assert granted.headers["Cache-Control"] == "private"
+    for response in (refused, granted, anonymous):
+        nonces = {script.nonce for script in page_scripts(response.get_data(as_text=True))}
+        assert nonces == {csp_nonce(response)}
+    assert anonymous.headers["Cache-Control"] == "public"
+
+
+def test_a_template_rendered_outside_a_request_needs_no_request() -> None:
+    # E-mails, jobs, the shell: Flask's `request` global is there but unbound.
+    app = make_app()
+    with app.app_context():
+        html = render_template_string(
+            "{% personaclick_init %}{% personaclick_profile_set %}"
+            "{% personaclick_profile_set user %}", user=USERS["bob"],
+        )
+    calls = run_page(html)
+    assert calls_named(calls, "init") == [["init", SHOP_ID]]
+    assert calls_named(calls, "profile", "set") == [expected_set(USERS["bob"])]
+    assert {script.nonce for script in page_scripts(html)} == {None}
+
+
 def test_send_once_across_requests_in_one_session() -> None:
     app = make_app(PERSONACLICK_SEND_ONCE=True)
     client = app.test_client()

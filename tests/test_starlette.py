@@ -84,7 +84,8 @@ def make_templates(**options: Any) -> Jinja2Templates:
     env = Environment(loader=DictLoader({"page.html": PAGE}), autoescape=True)
     templates = Jinja2Templates(env=env)
     options.setdefault("profile_loader", load_profile)
-    setup(templates, shop_id=SHOP_ID, consent=consent, **options)
+    options.setdefault("consent", consent)
+    setup(templates, shop_id=SHOP_ID, **options)
     return templates
 
 
@@ -169,6 +170,33 @@ def test_consent() -> None:
     client.cookies["consent"] = "yes"
     calls = run_page(client.get("/?user=jane").text)
     assert calls[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
+    assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
+
+
+def test_consent_is_asked_once_per_request() -> None:
+    asked: list[str] = []
+
+    def counting_consent(request: Request) -> bool | None:
+        asked.append(request.url.path)
+        return consent(request)
+
+    client = make_starlette(consent=counting_consent)
+    client.cookies["consent"] = "yes"
+    for _ in range(2):
+        calls = run_page(client.get("/?user=jane").text)
+        assert calls[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
+    assert asked == ["/", "/"]  # three tags per page, one decision per request
+
+
+def test_a_template_rendered_without_a_request() -> None:
+    # No request in the context (a background job): no consent decision to ask,
+    # no request nonce, and the tags still render.
+    templates = make_templates()
+    html = templates.env.from_string(
+        "{% personaclick_init %}{% personaclick_profile_set user %}"
+    ).render(user=USERS["jane"])
+    calls = run_page(html)
+    assert calls_named(calls, "init") == [["init", SHOP_ID]]
     assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
 
 
