@@ -19,9 +19,8 @@ from the core's memo, so the core call is at its fastest and the tag's own cost
 weighs most). The Django tag maps a user with ``PERSONACLICK_PROFILE`` (default
 ``user_profile``) before the core call, so the Django view makes that same call
 with the mapped dict; the Jinja tags pass the user object on as it is. The Flask
-adapter finds its per-request inputs once per request and keeps them on the
-request: the Flask tag page forgets them before every render, so each render
-pays for a fresh request's first tag, as in production.
+adapter keeps per-request flags on the request: the Flask tag page forgets them
+before every render, as a fresh request would not have them.
 
 The figure that matters is the ratio (target: tag <= 1.15x snippet). Each round
 times the tag page and the snippet page back to back (alternating which goes
@@ -166,9 +165,7 @@ def page_sources(only_set: bool, loop: str) -> tuple[str, str]:
 _PUSHED: list[Any] = []  # the Flask request context of the row being measured
 
 # Flask keeps its per-request findings on the request (see pc_snippets.flask).
-_FLASK_REQUEST_ATTRIBUTES = (
-    "_personaclick_inputs", "_personaclick_consent", "_personaclick_personal_data"
-)
+_FLASK_REQUEST_ATTRIBUTES = ("_personaclick_consent", "_personaclick_personal_data")
 
 
 def flask_contenders(only_set: bool, kind: str) -> dict[str, Callable[[], str]]:

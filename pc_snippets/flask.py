@@ -75,19 +75,15 @@ class _State:
 
 
 # Flask's current_app and request are proxies: every attribute read through one
-# costs a context-variable look-up and several calls (about 1 us here). The hooks
-# run for every tag, so they unwrap a proxy once and work on the real object.
+# costs a context-variable look-up and several calls. The hooks run for every
+# tag, so each app's environment gets hooks that know the app (no current_app),
+# and the request proxy is unwrapped once, only when it is needed.
 #
-# Per-request findings (consent, the request's nonce, "personal data rendered")
-# are kept on the request object itself, not in flask.g: g belongs to the app
-# context, which several requests share when one is held around them.
-_R_INPUTS = "_personaclick_inputs"
+# Per-request findings (the consent decision, "personal data rendered") are kept
+# on the request object itself, not in flask.g: g belongs to the app context,
+# which several requests share when one is held around them.
 _R_CONSENT = "_personaclick_consent"
 _R_PRIVATE = "_personaclick_personal_data"
-
-
-def _app() -> Flask:
-    return current_app._get_current_object()  # type: ignore[attr-defined, no-any-return]
 
 
 def _current_request() -> Request | None:
@@ -97,62 +93,52 @@ def _current_request() -> Request | None:
         return None
 
 
-def _state(app: Flask) -> _State:
-    return app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
-
-
-def _settings(app: Flask, state: _State) -> Settings:
-    strict = state.strict_configured
-    if strict is None:
-        config = app.config  # app.debug and app.testing, read without their descriptors
-        strict = bool(config["DEBUG"] or config["TESTING"])
-    return state.strict if strict else state.lenient
-
-
-def _consent(state: _State, current: Request) -> bool | None:
-    # Asked once per request, however many tags and templates.
-    decision: Any = getattr(current, _R_CONSENT, _UNSET)
-    if decision is _UNSET:
-        decide = state.extension._consent_loader or state.consent
-        decision = None if decide is None else decide()
-        decision = None if decision is None else bool(decision)
-        setattr(current, _R_CONSENT, decision)
-    return decision  # type: ignore[no-any-return]
-
-
 class _FlaskHooks(Hooks):
-    """Inputs from the current Flask app and request."""
+    """Inputs from one Flask app (its config as ``init_app`` read it) and the request."""
+
+    def __init__(self, app: Flask, state: _State) -> None:
+        # The app's own environment holds these hooks, so this is the app whose
+        # templates are being rendered (Flask's own extensions keep such
+        # references in app-owned objects too).
+        self._config = app.config
+        self._state = state
 
     def settings(self, context: ContextLike) -> Settings:
-        app = _app()
-        return _settings(app, _state(app))
+        state = self._state
+        strict = state.strict_configured
+        if strict is None:
+            config = self._config  # app.debug and app.testing, without their descriptors
+            strict = bool(config["DEBUG"] or config["TESTING"])
+        return state.strict if strict else state.lenient
 
     def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
+        # settings(), consent() and nonce() in one go. Written out rather than
+        # calling the methods: it runs for every tag, and inside a page render
+        # each Python call counts.
+        state = self._state
+        strict = state.strict_configured
+        if strict is None:
+            config = self._config
+            strict = bool(config["DEBUG"] or config["TESTING"])
+        settings = state.strict if strict else state.lenient
+        decide = state.extension._consent_loader or state.consent
+        value = context_value(context, "csp_nonce")
+        if value.__class__ is str and value and decide is None:
+            return settings, None, value  # the template's own nonce: no request needed
         current = _current_request()
         if current is None:
-            # No response, so no CSP: only a nonce the template was handed as text
-            # is used (Talisman's csp_nonce() would fail outside a request).
-            app = _app()
-            value = context_value(context, "csp_nonce")
-            text = value if value.__class__ is str and value else None
-            return _settings(app, _state(app)), None, text
-        # Settings, consent and the request's own nonce (Flask-Talisman sets
-        # request.csp_nonce before the view runs) are found once per request.
-        found = getattr(current, _R_INPUTS, None)
-        if found is None:
-            app = _app()
-            state = _state(app)
-            request_nonce = nonce_text(getattr(current, "csp_nonce", None))
-            found = (_settings(app, state), _consent(state, current), request_nonce)
-            setattr(current, _R_INPUTS, found)
-        settings, consent, request_nonce = found
-        # The template's csp_nonce (a value, or Talisman's csp_nonce() global) comes
-        # first, as everywhere; in a Flask template `request` is this request.
-        value = context_value(context, "csp_nonce")
+            # No request, so no response and no CSP: only a nonce the template was
+            # handed as text is used (Talisman's csp_nonce() fails outside a request).
+            return settings, None, value if value.__class__ is str and value else None
+        consent = None if decide is None else _consent(decide, current)
+        # The template's csp_nonce (a value, or Talisman's csp_nonce() global) first,
+        # as everywhere; then the request's (Flask-Talisman sets request.csp_nonce).
         if value.__class__ is str and value:
             return settings, consent, value
         nonce = None if value is None else nonce_text(defined(value))
-        return settings, consent, nonce if nonce is not None else request_nonce
+        if nonce is None:
+            nonce = nonce_text(getattr(current, "csp_nonce", None))
+        return settings, consent, nonce
 
     def nonce(self, context: ContextLike) -> str | None:
         return self.inputs(context)[2]
@@ -161,21 +147,35 @@ class _FlaskHooks(Hooks):
         return self.inputs(context)[1]
 
     def profile(self, context: ContextLike) -> Any:
-        loader = _state(_app()).extension._profile_loader
+        loader = self._state.extension._profile_loader
         return None if loader is None or not has_request_context() else loader()
 
     def send_once(self, context: ContextLike) -> SendOnce | None:
         if not has_request_context():
             return None
-        return SendOnce(session, _app().secret_key)  # type: ignore[arg-type]
+        return SendOnce(session, self._config["SECRET_KEY"])
 
     def personal_data_rendered(self, context: ContextLike) -> None:
-        current = _current_request()
-        if current is not None:
-            setattr(current, _R_PRIVATE, True)
+        try:
+            current = request._get_current_object()  # type: ignore[attr-defined]
+        except RuntimeError:
+            return  # no request, no response to mark
+        setattr(current, _R_PRIVATE, True)
 
 
-_HOOKS = _FlaskHooks()
+def _consent(decide: Callable[[], bool | None], current: Request) -> bool | None:
+    # Asked once per request, however many tags and templates.
+    decision: Any = getattr(current, _R_CONSENT, _UNSET)
+    if decision is _UNSET:
+        decision = decide()
+        decision = None if decision is None else bool(decision)
+        setattr(current, _R_CONSENT, decision)
+    return decision  # type: ignore[no-any-return]
+
+
+def _hooks() -> _FlaskHooks:
+    """The current app's hooks (for the Python-side helpers)."""
+    return current_app.jinja_env.personaclick_hooks  # type: ignore[attr-defined, no-any-return]
 
 
 def _private_when_personal(response: Response) -> Response:
@@ -219,15 +219,16 @@ class PersonaClick:
         if messages:
             raise RuntimeError("PersonaClick is misconfigured: " + "; ".join(messages))
         strict_configured = values.pop("strict", None)
-        app.extensions[EXTENSION_KEY] = _State(
+        state = _State(
             extension=self,
             lenient=settings_from({**values, "strict": False}),
             strict=settings_from({**values, "strict": True}),
             strict_configured=strict_configured,
             consent=consent,
         )
+        app.extensions[EXTENSION_KEY] = state
         app.jinja_env.add_extension(PersonaClickExtension)
-        app.jinja_env.personaclick_hooks = _HOOKS  # type: ignore[attr-defined]
+        app.jinja_env.personaclick_hooks = _FlaskHooks(app, state)  # type: ignore[attr-defined]
         app.after_request(_private_when_personal)
 
     def profile_loader(self, loader: _Loader) -> _Loader:
@@ -264,12 +265,12 @@ class PersonaClick:
 
     def init(self, **options: Any) -> Markup:
         """The SDK loader and ``init`` for the current app and request."""
-        return render_init_for(_HOOKS, {}, **options)
+        return render_init_for(_hooks(), {}, **options)
 
     def profile_set(self, profile: Any = DEFAULT, **options: Any) -> Markup:
         """``profile set`` for ``profile`` (default: the registered profile loader's)."""
-        return render_profile_set_for(_HOOKS, {}, profile, **options)
+        return render_profile_set_for(_hooks(), {}, profile, **options)
 
     def profile_get(self, **options: Any) -> Markup:
         """``profile get`` (``callback``, ``event``, ``fill``, ``spa``)."""
-        return render_profile_get_for(_HOOKS, {}, **options)
+        return render_profile_get_for(_hooks(), {}, **options)

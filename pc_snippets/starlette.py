@@ -61,22 +61,22 @@ class _StarletteHooks(Hooks):
 
     def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
         # settings(), consent() and nonce() in one go (this runs for every tag).
-        request = _request(context)
+        consent = self._consent
         # The context's csp_nonce (value or callable) first, then the request's
         # (request.csp_nonce, or request.state.csp_nonce from a middleware).
         value = context_value(context, "csp_nonce")
-        if value.__class__ is str and value:
-            nonce: str | None = value
-        else:
-            nonce = None if value is None else nonce_text(defined(value))
-            if nonce is None and request is not None:
-                nonce = nonce_text(
-                    getattr(request, "csp_nonce", None)
-                    or _request_state(request).get("csp_nonce")
-                )
-        consent = self._consent
+        if value.__class__ is str and value and not callable(consent):
+            return self._settings, consent, value  # no need to find the request
+        request = _request(context)
         if callable(consent):
             consent = self._decide(request)
+        if value.__class__ is str and value:
+            return self._settings, consent, value
+        nonce = None if value is None else nonce_text(defined(value))
+        if nonce is None and request is not None:
+            nonce = nonce_text(
+                getattr(request, "csp_nonce", None) or _request_state(request).get("csp_nonce")
+            )
         return self._settings, consent, nonce
 
     def nonce(self, context: ContextLike) -> str | None:
