@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from jinja2 import Undefined  # a core dependency, not a web framework
+from jinja2 import StrictUndefined, Undefined  # a core dependency, not a web framework
 from jinja2.runtime import Context as JinjaContext
 from markupsafe import Markup
 
@@ -37,6 +37,7 @@ __all__ = [
     "SendOnce",
     "Settings",
     "StaticHooks",
+    "absent",
     "context_nonce",
     "context_value",
     "defined",
@@ -269,6 +270,18 @@ def context_value(context: ContextLike, name: str) -> Any:
     return context.get(name)
 
 
+def absent(value: Any) -> Any:
+    """Like :func:`defined`, except that Jinja's ``StrictUndefined`` raises, as it would
+    anywhere else in the template (a missing variable passed as the visitor).
+
+    >>> absent({"email": "jane@mail.com"})
+    {'email': 'jane@mail.com'}
+    """
+    if isinstance(value, StrictUndefined):
+        value._fail_with_undefined_error()
+    return None if isinstance(value, Undefined) else value
+
+
 def defined(value: Any) -> Any:
     """``value``, or ``None`` for Jinja's ``Undefined`` (a missing variable counts as absent)."""
     # type(), not isinstance(): isinstance also reads value.__class__, which on a
@@ -444,6 +457,8 @@ def render_profile_set_for(
         return Markup()
     if profile is DEFAULT:
         profile = hooks.profile(context)
+    elif isinstance(profile, Undefined):  # a template's missing variable: no visitor
+        profile = absent(profile)
     if is_anonymous(profile) or found is False or consent is False:
         return Markup()
     data = hooks.adapt(context, profile)

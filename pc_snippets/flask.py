@@ -49,7 +49,7 @@ from ._integration import (
     settings_from,
     settings_problems,
 )
-from .jinja import PersonaClickExtension
+from .jinja import hooks_for, set_hooks
 
 __all__ = ["EXTENSION_KEY", "PersonaClick"]
 
@@ -175,7 +175,7 @@ def _consent(decide: Callable[[], bool | None], current: Request) -> bool | None
 
 def _hooks() -> _FlaskHooks:
     """The current app's hooks (for the Python-side helpers)."""
-    return current_app.jinja_env.personaclick_hooks  # type: ignore[attr-defined, no-any-return]
+    return hooks_for(current_app.jinja_env)  # type: ignore[return-value]
 
 
 def _private_when_personal(response: Response) -> Response:
@@ -227,8 +227,7 @@ class PersonaClick:
             consent=consent,
         )
         app.extensions[EXTENSION_KEY] = state
-        app.jinja_env.add_extension(PersonaClickExtension)
-        app.jinja_env.personaclick_hooks = _FlaskHooks(app, state)  # type: ignore[attr-defined]
+        set_hooks(app.jinja_env, _FlaskHooks(app, state))
         app.after_request(_private_when_personal)
 
     def profile_loader(self, loader: _Loader) -> _Loader:

@@ -25,7 +25,7 @@ Settings are environment attributes, set with ``env.extend(...)``:
 ``personaclick_api_host``, ``personaclick_cdn_host``, ``personaclick_guard``,
 ``personaclick_consent`` (bool, or a callable taking the template context) and
 ``personaclick_profile_loader`` (a callable taking the template context).
-Framework adapters set ``personaclick_hooks`` instead (a
+Framework adapters install their own hooks with :func:`set_hooks` (a
 :class:`~pc_snippets._integration.Hooks`).
 
 The nonce is found without the template passing it: an explicit ``nonce=``
@@ -39,7 +39,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from jinja2 import StrictUndefined, nodes
+from jinja2 import nodes
 from jinja2.environment import Environment
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.ext import Extension
@@ -52,6 +52,7 @@ from ._integration import (
     DEFAULT,
     Hooks,
     Settings,
+    absent,
     context_nonce,
     render_call_for,
     render_init_for,
@@ -59,7 +60,7 @@ from ._integration import (
     render_profile_set_for,
 )
 
-__all__ = ["EnvironmentHooks", "PersonaClickExtension", "hooks_for"]
+__all__ = ["EnvironmentHooks", "PersonaClickExtension", "hooks_for", "set_hooks"]
 
 # Environment attributes read as settings, with their defaults (documentation;
 # a missing attribute reads as None, which means the same).
@@ -178,18 +179,17 @@ def _optional_bool(value: Any) -> bool | None:
 
 def hooks_for(environment: Environment) -> Hooks:
     """The hooks an environment renders with: an adapter's, else :class:`EnvironmentHooks`."""
-    hooks = vars(environment).get("personaclick_hooks")
-    if isinstance(hooks, Hooks):
-        return hooks
-    extension = environment.extensions[_EXTENSION_ID]
-    return extension.default_hooks  # type: ignore[attr-defined, no-any-return]
+    return environment.extensions[_EXTENSION_ID].hooks  # type: ignore[attr-defined, no-any-return]
 
 
-def _absent(value: Any) -> Any:
-    # A missing template variable is "no visitor"; StrictUndefined still raises.
-    if isinstance(value, StrictUndefined):
-        value._fail_with_undefined_error()
-    return None if isinstance(value, Undefined) else value
+def set_hooks(environment: Environment, hooks: Hooks) -> None:
+    """Make ``environment``'s tags and globals find their inputs with ``hooks``.
+
+    What framework adapters call; the extension is added if it is missing.
+    """
+    if _EXTENSION_ID not in environment.extensions:
+        environment.add_extension(PersonaClickExtension)
+    environment.extensions[_EXTENSION_ID].hooks = hooks  # type: ignore[attr-defined]
 
 
 @pass_context
@@ -202,7 +202,7 @@ def personaclick_init(context: Context, **options: Any) -> Markup:
 def personaclick_profile_set(context: Context, profile: Any = DEFAULT, **options: Any) -> Markup:
     """``{{ personaclick_profile_set(user) }}``: ``profile set`` for ``user``."""
     if profile is not DEFAULT:
-        profile = _absent(profile)
+        profile = absent(profile)
     return render_profile_set_for(
         hooks_for(context.environment), context, profile, **_clean(options)
     )
@@ -226,7 +226,7 @@ def _clean(options: dict[str, Any]) -> dict[str, Any]:
     # An undefined keyword argument (nonce=missing_var) means "not given".
     for key, value in options.items():
         if isinstance(value, Undefined):
-            options[key] = _absent(value)
+            options[key] = absent(value)
     return options
 
 
@@ -255,10 +255,9 @@ class PersonaClickExtension(Extension):
         super().__init__(environment)
         # Settings are read with defaults instead of pre-set here, so that a later
         # env.extend(personaclick_shop_id=...) (which never overwrites) takes effect.
-        # The hooks live on the environment (one attribute read per tag); framework
-        # adapters replace them with their own (env.personaclick_hooks = ...).
-        self.default_hooks = EnvironmentHooks(environment)
-        environment.personaclick_hooks = self.default_hooks  # type: ignore[attr-defined]
+        # Framework adapters replace the hooks with their own (set_hooks()).
+        self.default_hooks: Hooks = EnvironmentHooks(environment)
+        self.hooks: Hooks = self.default_hooks
         environment.globals.update(_GLOBALS)
         environment.filters.update(_TAG_FILTERS)
 
@@ -268,8 +267,8 @@ class PersonaClickExtension(Extension):
         # personaclick_* attributes, not the parent's. An adapter's hooks stay.
         bound = super().bind(environment)
         bound.default_hooks = EnvironmentHooks(environment)
-        if vars(environment).get("personaclick_hooks") is self.default_hooks:
-            environment.personaclick_hooks = bound.default_hooks  # type: ignore[attr-defined]
+        if self.hooks is self.default_hooks:
+            bound.hooks = bound.default_hooks
         return bound
 
     def parse(self, parser: Parser) -> nodes.Node:
@@ -313,85 +312,48 @@ class PersonaClickExtension(Extension):
                 "personaclick_call needs a command: {% personaclick_call 'track', 'view' %}",
                 token.lineno, parser.name, parser.filename,
             )
-        # Compiled as a filter, not call_method(): Jinja looks a filter up once per
-        # template and calls it directly, while a call goes through Context.call's
-        # checks (~2 us per tag; a tag runs on every page render, see
-        # benchmarks/bench_templates.py). One filter per tag, so no dispatch on the
-        # name, and every argument positional, so no keyword packing: the filtered
-        # value is the first positional argument (or an ignored None), then the
-        # keyword arguments as one dict (None without any), then the rest.
+        # Compiled as a call of the shared pipeline function itself, dressed as a
+        # filter: Jinja looks a filter up once per template and calls it directly
+        # (a call through Context.call costs ~2 us more per tag, and a tag runs on
+        # every page render: benchmarks/bench_templates.py). The filtered value is
+        # the hooks (an attribute of this extension), the first argument the
+        # render's context: render_init_for(hooks, context, ...). Keyword values
+        # known only at render time may be undefined, meaning "not given": those
+        # tags go through a wrapper that drops them first.
         lineno = token.lineno
-        name = _TAG_FILTER_NAMES[tag]
-        if args:
-            subject, args = args[0], args[1:]
+        hooks = nodes.ExtensionAttribute(self.identifier, "hooks", lineno=lineno)
+        if all(isinstance(keyword.value, nodes.Const) for keyword in kwargs):
+            name = _PIPELINE_FILTERS[tag]
         else:
-            subject = nodes.Const(None, lineno=lineno)
-            if tag == "personaclick_profile_set":
-                name = _CURRENT_VISITOR_FILTER
-        options: nodes.Expr = nodes.Const(None, lineno=lineno)
-        if kwargs:
-            options = nodes.Dict(
-                [nodes.Pair(nodes.Const(kw.key), kw.value, lineno=lineno) for kw in kwargs],
-                lineno=lineno,
-            )
-        call = nodes.Filter(subject, name, [options, *args], [], None, None, lineno=lineno)
+            name = _CLEANING_FILTERS[tag]
+        call = nodes.Filter(
+            hooks, name, [nodes.ContextReference(lineno=lineno), *args], kwargs, None, None,
+            lineno=lineno,
+        )
         return nodes.Output([call], lineno=token.lineno)
 
 
-# The tags' entry points: the globals' pipeline minus their wrapper layer. Each
-# takes the tag's first positional argument as the filtered value (an ignored
-# None when there is none), so a tag without arguments packs none.
+def _cleaning(render_for: Callable[..., Markup]) -> Callable[..., Markup]:
+    """``render_for`` with undefined keyword values dropped (they mean "not given")."""
 
-@pass_context
-def _init_tag(context: Context, _: None, options: dict[str, Any] | None) -> Markup:
-    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
-    if options is None:
-        return render_init_for(hooks, context)
-    return render_init_for(hooks, context, **_clean(options))
+    def render_cleaned(hooks: Hooks, context: Context, *args: Any, **options: Any) -> Markup:
+        return render_for(hooks, context, *args, **_clean(options))
 
-
-@pass_context
-def _profile_set_tag(context: Context, profile: Any, options: dict[str, Any] | None) -> Markup:
-    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
-    if isinstance(profile, Undefined):
-        profile = _absent(profile)
-    if options is None:
-        return render_profile_set_for(hooks, context, profile)
-    return render_profile_set_for(hooks, context, profile, **_clean(options))
-
-
-@pass_context
-def _current_visitor_tag(context: Context, _: None, options: dict[str, Any] | None) -> Markup:
-    # {% personaclick_profile_set %} without a profile: the hooks' current visitor.
-    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
-    return render_profile_set_for(hooks, context, DEFAULT, **_clean(options or {}))
-
-
-@pass_context
-def _profile_get_tag(context: Context, _: None, options: dict[str, Any] | None) -> Markup:
-    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
-    if options is None:
-        return render_profile_get_for(hooks, context)
-    return render_profile_get_for(hooks, context, **_clean(options))
-
-
-@pass_context
-def _call_tag(
-    context: Context, command: Any, options: dict[str, Any] | None, *args: Any
-) -> Markup:
-    hooks = context.environment.personaclick_hooks  # type: ignore[attr-defined]
-    return render_call_for(hooks, context, command, *args, **_clean(options or {}))
+    return render_cleaned
 
 
 _EXTENSION_ID = PersonaClickExtension.identifier
 
 # Filter names are private (using them directly is harmless: they are the tags).
-_TAG_FILTER_NAMES = {tag: f"_{tag}_tag" for tag in _TAG_KEYWORDS}
-_CURRENT_VISITOR_FILTER = "_personaclick_profile_set_current_tag"
+_PIPELINE: dict[str, Callable[..., Markup]] = {
+    "personaclick_init": render_init_for,
+    "personaclick_profile_set": render_profile_set_for,
+    "personaclick_profile_get": render_profile_get_for,
+    "personaclick_call": render_call_for,
+}
+_PIPELINE_FILTERS = {tag: f"_{tag}_tag" for tag in _PIPELINE}
+_CLEANING_FILTERS = {tag: f"_{tag}_tag_cleaned" for tag in _PIPELINE}
 _TAG_FILTERS: dict[str, Callable[..., Markup]] = {
-    _CURRENT_VISITOR_FILTER: _current_visitor_tag,
-    _TAG_FILTER_NAMES["personaclick_init"]: _init_tag,
-    _TAG_FILTER_NAMES["personaclick_profile_set"]: _profile_set_tag,
-    _TAG_FILTER_NAMES["personaclick_profile_get"]: _profile_get_tag,
-    _TAG_FILTER_NAMES["personaclick_call"]: _call_tag,
+    **{_PIPELINE_FILTERS[tag]: render_for for tag, render_for in _PIPELINE.items()},
+    **{_CLEANING_FILTERS[tag]: _cleaning(render_for) for tag, render_for in _PIPELINE.items()},
 }

@@ -35,7 +35,7 @@ from ._integration import (
     settings_from,
     settings_problems,
 )
-from .jinja import PersonaClickExtension
+from .jinja import set_hooks
 
 __all__ = ["PersonaClickMiddleware", "setup"]
 
@@ -167,11 +167,9 @@ def setup(
         messages.append("send_once needs secret_key (the session stores an HMAC)")
     if messages:
         raise ValueError("PersonaClick setup: " + "; ".join(messages))
-    env = templates.env
-    env.add_extension(PersonaClickExtension)
-    env.personaclick_hooks = _StarletteHooks(  # type: ignore[attr-defined]
+    set_hooks(templates.env, _StarletteHooks(
         settings_from(values), profile_loader, consent, secret_key
-    )
+    ))
 
 
 class PersonaClickMiddleware:

@@ -245,12 +245,13 @@ def test_an_overlay_reads_its_own_settings() -> None:
 
 def test_an_overlay_keeps_an_adapters_hooks() -> None:
     from pc_snippets._integration import Settings, StaticHooks
+    from pc_snippets.jinja import hooks_for, set_hooks
 
     env = make_env()
     hooks = StaticHooks(Settings(shop_id="adapter_shop"))
-    env.personaclick_hooks = hooks  # type: ignore[attr-defined]
+    set_hooks(env, hooks)
     overlay = env.overlay()
-    assert overlay.personaclick_hooks is hooks  # type: ignore[attr-defined]
+    assert hooks_for(overlay) is hooks
     html = overlay.from_string("{% personaclick_init %}").render()
     assert run_page(html) == [["init", "adapter_shop"]]
 

@@ -10,6 +10,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from jinja2 import Undefined
+
 from .._integration import (
     ContextLike,
     Hooks,
@@ -51,15 +53,17 @@ class DjangoHooks(Hooks):
     def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
         # Everything a tag needs from one look at the context (this runs for
         # every tag): the settings, the request's consent decision, the nonce.
-        state = conf.state()
+        state = conf._STATE or conf.state()  # the cached state, read without a call
         request = context.get("request")
         value = context.get("csp_nonce")
-        if value.__class__ is str and value:  # a plain nonce in the context: done
-            nonce: str | None = value
-        else:
-            nonce = _nonce(value, request)
         consent = None if state.consent is None else _consent(request, state.consent)
-        return state.settings, consent, nonce
+        if value.__class__ is str and value:  # a plain nonce in the context: done
+            return state.settings, consent, value
+        if value is None and request is not None and not isinstance(request, Undefined):
+            found = getattr(request, "csp_nonce", None)  # a plain request.csp_nonce: done
+            if found.__class__ is str and found:
+                return state.settings, consent, found
+        return state.settings, consent, _nonce(value, request)  # lazy nonces, Django 6
 
     def nonce(self, context: ContextLike) -> str | None:
         return self.inputs(context)[2]

@@ -20,7 +20,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from ..jinja import PersonaClickExtension
+from ..jinja import set_hooks
 from .hooks import HOOKS
 
 __all__ = ["environment", "install"]
@@ -28,8 +28,7 @@ __all__ = ["environment", "install"]
 
 def install(env: Environment) -> Environment:
     """Add the PersonaClick extension to ``env``, wired to Django's settings and request."""
-    env.add_extension(PersonaClickExtension)
-    env.personaclick_hooks = HOOKS  # type: ignore[attr-defined]
+    set_hooks(env, HOOKS)
     return env
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import template  # type: ignore[import-untyped]
+from django.template.base import Variable  # type: ignore[import-untyped]
 from django.template.library import parse_bits  # type: ignore[import-untyped]
 from django.utils.html import conditional_escape  # type: ignore[import-untyped]
 from markupsafe import Markup
@@ -106,23 +107,27 @@ class PersonaClickNode(template.Node):  # type: ignore[misc]
     ) -> None:
         self.render_for = render
         self.args = args
-        self.kwargs = kwargs
+        # Literal keyword values (callback="shop.onProfile") are resolved now, once.
+        self.constants = {
+            name: value.var for name, value in kwargs.items() if _is_literal(value)
+        }
+        self.kwargs = {
+            name: value for name, value in kwargs.items() if name not in self.constants
+        }
         self.target_var = target_var
 
     def render(self, context: Any) -> Any:
         # Plain calls for the common shapes (no packing of empty argument lists).
         args, kwargs = self.args, self.kwargs
-        if kwargs:
+        if kwargs or len(args) > 1:
             output = self.render_for(
-                HOOKS, context, *[var.resolve(context) for var in args],
+                HOOKS, context, *[var.resolve(context) for var in args], **self.constants,
                 **{name: var.resolve(context) for name, var in kwargs.items()},
             )
-        elif len(args) == 1:
-            output = self.render_for(HOOKS, context, args[0].resolve(context))
         elif args:
-            output = self.render_for(HOOKS, context, *[var.resolve(context) for var in args])
+            output = self.render_for(HOOKS, context, args[0].resolve(context), **self.constants)
         else:
-            output = self.render_for(HOOKS, context)
+            output = self.render_for(HOOKS, context, **self.constants)
         if self.target_var is not None:
             context[self.target_var] = output
             return ""
@@ -130,6 +135,12 @@ class PersonaClickNode(template.Node):  # type: ignore[misc]
         if context.autoescape and output.__class__ is not Markup:
             output = conditional_escape(output)
         return output
+
+
+def _is_literal(expression: Any) -> bool:
+    # A FilterExpression of a literal ("text", 42, True) with no filters: Django has
+    # already turned it into its value; it cannot change from one render to the next.
+    return not expression.filters and not isinstance(expression.var, Variable)
 
 
 def _register(function: Callable[..., Markup], render: Callable[..., Markup]) -> None:
