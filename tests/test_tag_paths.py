@@ -48,3 +48,37 @@ def test_lenient_problems_are_logged_once(caplog: pytest.LogCaptureFixture) -> N
     assert "old" not in html
     assert len(caplog.records) == 1  # one refused field, logged once
     assert "age" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% personaclick_profile_get callback="shop.onProfile", nonce="' + NONCE + '" %}',
+        "{% personaclick_profile_get callback=name, nonce=explicit %}",
+    ],
+    ids=["literal keywords: direct call", "render-time keywords: cleaned first"],
+)
+def test_both_compiled_forms_render_what_the_core_renders(source: str) -> None:
+    from pc_snippets import render_profile_get
+
+    html = _env().from_string(source).render(
+        name="shop.onProfile", explicit=NONCE, csp_nonce="b3RoZXI="
+    )
+    assert html == str(render_profile_get(callback="shop.onProfile", nonce=NONCE))
+
+
+def test_an_undefined_keyword_value_means_not_given() -> None:
+    # nonce=missing falls back to the context's nonce, as if no nonce were written.
+    from pc_snippets import render_init
+
+    page = _env().from_string("{% personaclick_init nonce=missing, stream=also_missing %}")
+    assert page.render(csp_nonce=NONCE) == str(render_init("shop1", nonce=NONCE))
+
+
+def test_strict_undefined_keyword_value_still_raises() -> None:
+    from jinja2 import StrictUndefined, UndefinedError
+
+    env = Environment(extensions=[PersonaClickExtension], undefined=StrictUndefined)
+    env.extend(personaclick_shop_id="shop1")
+    with pytest.raises(UndefinedError):
+        env.from_string("{% personaclick_init nonce=missing %}").render()
