@@ -125,16 +125,29 @@ _JS_RESERVED = frozenset(
 )
 
 
+# The last nonce checked, with its attribute: a page's snippets share one nonce
+# (one per response), so the second and later snippets skip the check. One tuple,
+# swapped whole, so threads never see a nonce with another nonce's attribute.
+_last_nonce: tuple[str | None, str] = (None, "")
+
+
 def _nonce_attribute(nonce: str | None) -> str:
     """`` nonce="..."`` for a valid base64/base64url nonce, '' for None."""
+    global _last_nonce
     if nonce is None:
         return ""
+    last, attribute = _last_nonce
+    if nonce.__class__ is str and nonce == last:
+        return attribute
     # str methods instead of a regex: a fresh nonce arrives on every request.
     body = nonce.rstrip("=") if isinstance(nonce, str) else ""
     if not body or len(nonce) - len(body) > 2 or len(body) > 256 or body.strip(_BASE64_CHARS):
         raise ValueError("a CSP nonce must be base64 or base64url text (1-256 characters)")
     # The nonce alphabet is attribute-safe already; escaping keeps that true by construction.
-    return f' nonce="{escape(nonce)}"'
+    attribute = f' nonce="{escape(nonce)}"'
+    if nonce.__class__ is str:
+        _last_nonce = (nonce, attribute)
+    return attribute
 
 
 def _script(nonce_attribute: str, code: str, *, repeats: bool = True) -> Markup:

@@ -156,6 +156,19 @@ def test_hostile_nonces_refused(nonce: Any) -> None:
             render()
 
 
+def test_the_last_nonce_is_reused_exactly_and_never_for_another_value() -> None:
+    # A page's snippets share one nonce; the check is skipped only for the very
+    # same text, so a near miss right after a valid nonce is still refused.
+    first = render_init(SHOP_ID, nonce="QUJD")
+    assert render_init(SHOP_ID, nonce="QUJD") == first
+    assert render_profile_get(nonce="QUJD").startswith('<script nonce="QUJD">')
+    for near_miss in ("QUJD ", "QUJD\n", "QUJD===", " QUJD", "QUJD\x00"):
+        with pytest.raises(ValueError, match="nonce"):
+            render_init(SHOP_ID, nonce=near_miss)
+    assert render_init(SHOP_ID, nonce="QUJD") == first
+    assert render_init(SHOP_ID, nonce="QUJE") != first
+
+
 # ---------------------------------------------------------------- profile get
 
 PROFILE_ANSWER = {"gender": "f", "fashion": {"sizes": {"shoe": 38}}, "pets": ["cat"]}
