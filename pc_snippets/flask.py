@@ -29,7 +29,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, Request, Response, current_app, has_request_context, request, session
+from flask import (
+    Flask,
+    Request,
+    Response,
+    before_render_template,
+    current_app,
+    has_request_context,
+    request,
+    session,
+    template_rendered,
+)
 from markupsafe import Markup
 
 from ._integration import (
@@ -84,6 +94,7 @@ class _State:
 # which several requests share when one is held around them.
 _R_CONSENT = "_personaclick_consent"
 _R_PRIVATE = "_personaclick_personal_data"
+_R_RENDERING = "_personaclick_templates_rendering"
 
 
 def _current_request() -> Request | None:
@@ -180,11 +191,29 @@ def _hooks() -> _FlaskHooks:
 
 def _private_when_personal(response: Response) -> Response:
     # A shared cache must never hand one visitor's profile snippet to another.
-    if getattr(_current_request(), _R_PRIVATE, False):
+    # A template still being rendered now is streamed (stream_template): its tags
+    # run after the headers are sent, so it is private whatever it will contain.
+    current = _current_request()
+    if getattr(current, _R_PRIVATE, False) or getattr(current, _R_RENDERING, 0):
         response.headers["Cache-Control"] = private_cache_control(
             response.headers.get("Cache-Control")
         )
     return response
+
+
+def _template_started(sender: Flask, **extra: Any) -> None:
+    # Flask's before_render_template: sent by render_template and stream_template.
+    current = _current_request()
+    if current is not None:
+        setattr(current, _R_RENDERING, getattr(current, _R_RENDERING, 0) + 1)
+
+
+def _template_finished(sender: Flask, **extra: Any) -> None:
+    # Flask's template_rendered: sent when a render ends, for a stream only when
+    # the last chunk has been produced (after the response's headers).
+    current = _current_request()
+    if current is not None:
+        setattr(current, _R_RENDERING, getattr(current, _R_RENDERING, 0) - 1)
 
 
 class PersonaClick:
@@ -229,6 +258,9 @@ class PersonaClick:
         app.extensions[EXTENSION_KEY] = state
         set_hooks(app.jinja_env, _FlaskHooks(app, state))
         app.after_request(_private_when_personal)
+        # Signals connected for this app only (weak references to module functions).
+        before_render_template.connect(_template_started, app)
+        template_rendered.connect(_template_finished, app)
 
     def profile_loader(self, loader: _Loader) -> _Loader:
         """Register how to get the current visitor's profile.

@@ -113,6 +113,38 @@ def test_cache_control_becomes_private_for_personal_data(cache: str) -> None:
     assert ("no-store" in directives) is ("no-store" in cache)
 
 
+def test_a_streamed_page_is_private() -> None:
+    # stream_template sends the headers before the tags run, so whether the body
+    # will carry profile data is not known in time: such responses are private.
+    from flask import stream_template, stream_template_string
+
+    app = make_app()
+
+    @app.route("/streamed")
+    def streamed() -> Any:
+        response = app.response_class(stream_template_string(PAGE))
+        response.headers["Cache-Control"] = "public, max-age=60"
+        return response
+
+    app.jinja_loader = __import__("jinja2").DictLoader({"page.html": PAGE})
+
+    @app.route("/streamed-file")
+    def streamed_file() -> Any:
+        response = app.response_class(stream_template("page.html"))
+        response.headers["Cache-Control"] = "public, max-age=60"
+        return response
+
+    client = app.test_client()
+    for url in ("/streamed?user=jane", "/streamed-file?user=jane", "/streamed"):
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "private, max-age=60", url
+        html = response.get_data(as_text=True)
+        assert {script.nonce for script in page_scripts(html)} == {csp_nonce(response)}
+    # A template rendered whole before the response (render_template) is judged
+    # by what it rendered: an anonymous visitor's page stays public.
+    assert client.get("/?cache=public").headers["Cache-Control"] == "public"
+
+
 def test_consent_callable_from_config() -> None:
     app = make_app(PERSONACLICK_CONSENT=lambda: {"yes": True, "no": False}.get(
         request.cookies.get("consent", "")))
