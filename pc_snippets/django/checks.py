@@ -3,8 +3,9 @@
 ``personaclick.E001`` missing shop id, ``E002`` malformed shop id, ``E003``
 malformed stream or host, ``E004`` wrong type, ``E005`` bad guard settings,
 ``E006``/``E007`` ``PERSONACLICK_PROFILE``/``PERSONACLICK_CONSENT`` not a
-callable, ``E008`` send-once without sessions; ``W001`` middleware missing,
-``W002`` the ``request`` context processor missing.
+callable, ``E008`` send-once without sessions; ``W001`` middleware missing.
+(The ``request`` context processor is not needed: a page rendered with
+``render(request, ...)`` gets a ``RequestContext``, which carries the request.)
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ __all__ = ["check_settings"]
 
 MIDDLEWARE = "pc_snippets.django.middleware.PersonaClickMiddleware"
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
-REQUEST_PROCESSOR = "django.template.context_processors.request"
-DJANGO_TEMPLATES = "django.template.backends.django.DjangoTemplates"
 
 _HINTS = {
     "E001": "Set PERSONACLICK_SHOP_ID to the shop key from your PersonaClick account.",
@@ -52,13 +51,4 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             hint=f"Add {MIDDLEWARE!r} to MIDDLEWARE.",
             id="personaclick.W001",
         ))
-    for backend in getattr(settings, "TEMPLATES", None) or ():
-        processors = backend.get("OPTIONS", {}).get("context_processors", ())
-        if backend.get("BACKEND") == DJANGO_TEMPLATES and REQUEST_PROCESSOR not in processors:
-            messages.append(checks.Warning(
-                "the 'request' context processor is missing: {% personaclick_profile_set %} "
-                "cannot find request.user, the CSP nonce or the session",
-                hint=f"Add {REQUEST_PROCESSOR!r} to OPTIONS['context_processors'].",
-                id="personaclick.W002",
-            ))
     return messages

@@ -1,7 +1,7 @@
 """How the Django template tags and the Django Jinja2 environment find their inputs.
 
-Both template engines give a context with ``.get("request")``; everything per
-request (user, nonce, consent, session) is read from that request.
+Everything per request (user, nonce, consent, session) is read from the request:
+the context's ``request`` variable, else ``RequestContext.request``.
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ class DjangoHooks(Hooks):
         # Everything a tag needs from one look at the context (this runs for
         # every tag): the settings, the request's consent decision, the nonce.
         state = conf._STATE or conf.state()  # the cached state, read without a call
-        request = context.get("request")
+        request = _request(context)
+        if request is None:
+            request = getattr(context, "request", None)  # see _request()
         value = context.get("csp_nonce")
         consent = None if state.consent is None else _consent(request, state.consent)
         if value.__class__ is str and value:  # a plain nonce in the context: done
@@ -72,7 +74,7 @@ class DjangoHooks(Hooks):
         return self.inputs(context)[1]
 
     def profile(self, context: ContextLike) -> Any:
-        request = context.get("request")
+        request = _request(context)
         return getattr(request, "user", None) if request is not None else None
 
     def adapt(self, context: ContextLike, profile: Any) -> Any:
@@ -87,14 +89,22 @@ class DjangoHooks(Hooks):
     def send_once(self, context: ContextLike) -> SendOnce | None:
         from django.conf import settings  # type: ignore[import-untyped]
 
-        request = context.get("request")
+        request = _request(context)
         session = getattr(request, "session", None)
         return None if session is None else SendOnce(session, settings.SECRET_KEY)
 
     def personal_data_rendered(self, context: ContextLike) -> None:
-        request = context.get("request")
+        request = _request(context)
         if request is not None:
             setattr(request, PERSONAL_DATA_ATTRIBUTE, True)
+
+
+def _request(context: ContextLike) -> Any:
+    # The `request` variable (the request context processor, Django's Jinja2
+    # backend), else RequestContext's own: a page rendered with
+    # render(request, ...) has it even without the context processor.
+    request = context.get("request")
+    return request if request is not None else getattr(context, "request", None)
 
 
 def _nonce(context_value: Any, request: Any) -> str | None:
