@@ -143,10 +143,18 @@ def _is_literal(expression: Any) -> bool:
     return not expression.filters and not isinstance(expression.var, Variable)
 
 
+_PARSE_BITS_TAKES_CONTEXT = "takes_context" in inspect.signature(parse_bits).parameters
+
+
 def _register(function: Callable[..., Markup], render: Callable[..., Markup]) -> None:
     """Register ``function``'s tag: parsed exactly as ``simple_tag`` would parse it."""
     spec = inspect.getfullargspec(function)
     name = function.__name__
+    # The context is passed by the node, never written in the tag: parse only the
+    # parameters after it. parse_bits() lost its takes_context argument in Django
+    # 6.0 (the caller strips the context parameter now); pass False where it exists.
+    params = spec.args[1:]
+    old_style = {"takes_context": False} if _PARSE_BITS_TAKES_CONTEXT else {}
 
     def compile_tag(parser: Any, token: Any) -> PersonaClickNode:
         bits = token.split_contents()[1:]
@@ -155,8 +163,8 @@ def _register(function: Callable[..., Markup], render: Callable[..., Markup]) ->
             target_var = bits[-1]
             bits = bits[:-2]
         args, kwargs = parse_bits(
-            parser, bits, spec.args, spec.varargs, spec.varkw, spec.defaults,
-            spec.kwonlyargs, spec.kwonlydefaults, True, name,
+            parser, bits, params, spec.varargs, spec.varkw, spec.defaults,
+            spec.kwonlyargs, spec.kwonlydefaults, name=name, **old_style,
         )
         return PersonaClickNode(render, args, kwargs, target_var)
 
