@@ -101,7 +101,6 @@ class EnvironmentHooks(Hooks):
     """Hooks for a plain Jinja environment: settings from ``personaclick_*`` attributes."""
 
     def __init__(self, environment: Environment) -> None:
-        self._environment = environment
         # The environment's attribute dict, read directly: getattr would cost an
         # exception per missing attribute on every tag.
         self._attributes = vars(environment)
