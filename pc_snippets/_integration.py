@@ -351,7 +351,10 @@ class Hooks:
         gives the same answers as :meth:`settings`, :meth:`consent` and
         :meth:`nonce`.
         """
-        return self.settings(context), self.consent(context), self.nonce(context)
+        settings = self.settings(context)
+        if not settings.enabled:  # a disabled integration asks nothing more
+            return settings, None, None
+        return settings, self.consent(context), self.nonce(context)
 
     def nonce(self, context: ContextLike) -> str | None:
         """The CSP nonce of the current response (see :func:`context_nonce`)."""

@@ -132,6 +132,8 @@ class _FlaskHooks(Hooks):
             config = self._config
             strict = bool(config["DEBUG"] or config["TESTING"])
         settings = state.strict if strict else state.lenient
+        if not settings.enabled:  # a disabled integration asks nothing more
+            return settings, None, None
         decide = state.extension._consent_loader or state.consent
         value = context_value(context, "csp_nonce")
         if value.__class__ is str and value and decide is None:

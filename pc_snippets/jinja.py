@@ -128,6 +128,8 @@ class EnvironmentHooks(Hooks):
                 settings, decide = self._rebuild()
         except KeyError:  # a setting was deleted
             settings, decide = self._rebuild()
+        if not settings.enabled:  # a disabled integration asks nothing more
+            return settings, None, None
         if decide is None:
             consent = None
         elif callable(decide):

@@ -61,6 +61,8 @@ class _StarletteHooks(Hooks):
 
     def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
         # settings(), consent() and nonce() in one go (this runs for every tag).
+        if not self._settings.enabled:  # a disabled integration asks nothing more
+            return self._settings, None, None
         consent = self._consent
         # The context's csp_nonce (value or callable) first, then the request's
         # (request.csp_nonce, or request.state.csp_nonce from a middleware).

@@ -317,6 +317,10 @@ def test_missing_shop_id_fails_clearly_at_render_too(users: dict[str, User]) -> 
 
 
 def test_disabled_renders_nothing(users: dict[str, User]) -> None:
+    from tests.django_project import views
+
+    asked_before = views.CONSENT_ASKED
     with override_settings(PERSONACLICK_ENABLED=False):
         html = login(users["jane"]).get("/").content.decode()
     assert page_scripts(html) == []
+    assert asked_before == views.CONSENT_ASKED  # a disabled integration asks nothing

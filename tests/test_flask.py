@@ -302,8 +302,11 @@ def test_disabled_needs_no_shop_id_and_renders_nothing() -> None:
     app.config["PERSONACLICK_ENABLED"] = False
     personaclick = PersonaClick(app)
     personaclick.profile_loader(lambda: USERS["jane"])
+    asked: list[str] = []
+    personaclick.consent_loader(lambda: asked.append("consent") or True)
     with app.test_request_context():
         assert render_template_string(PAGE).count("<script") == 0
+    assert asked == []  # a disabled integration asks nothing
 
 
 def test_one_extension_many_apps_without_self_app() -> None:

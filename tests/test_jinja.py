@@ -231,6 +231,16 @@ def test_every_kind_of_settings_change_takes_effect() -> None:
         page.render()
 
 
+def test_a_disabled_environment_asks_no_consent() -> None:
+    asked: list[Any] = []
+    env = make_env(personaclick_enabled=False,
+                   personaclick_consent=lambda context: asked.append(context) or True)
+    assert env.from_string(TAG_PAGE).render(user=USER) == env.from_string(
+        "<!DOCTYPE html><html><head></head><body><h1>{{ title }}</h1></body></html>"
+    ).render()
+    assert asked == []
+
+
 def test_an_overlay_reads_its_own_settings() -> None:
     env = make_env()
     overlay = env.overlay()

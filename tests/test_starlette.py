@@ -188,6 +188,13 @@ def test_consent_is_asked_once_per_request() -> None:
     assert asked == ["/", "/"]  # three tags per page, one decision per request
 
 
+def test_a_disabled_integration_asks_no_consent() -> None:
+    asked: list[str] = []
+    client = make_starlette(enabled=False, consent=lambda request: asked.append("?") or True)
+    assert "<script" not in client.get("/?user=jane").text
+    assert asked == []
+
+
 def test_a_template_rendered_without_a_request() -> None:
     # No request in the context (a background job): no consent decision to ask,
     # no request nonce, and the tags still render.

@@ -54,6 +54,8 @@ class DjangoHooks(Hooks):
         # Everything a tag needs from one look at the context (this runs for
         # every tag): the settings, the request's consent decision, the nonce.
         state = conf._STATE or conf.state()  # the cached state, read without a call
+        if not state.settings.enabled:  # a disabled integration asks nothing more
+            return state.settings, None, None
         request = _request(context)
         if request is None:
             request = getattr(context, "request", None)  # see _request()

@@ -8,9 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 
+CONSENT_ASKED = 0  # how many times the decision was asked (tests read it)
+
 
 def consent(request: HttpRequest) -> bool | None:
     """PERSONACLICK_CONSENT: the visitor's choice from a cookie; no cookie, no decision."""
+    global CONSENT_ASKED
+    CONSENT_ASKED += 1
     return {"yes": True, "no": False}.get(request.COOKIES.get("consent", ""))
 
 
