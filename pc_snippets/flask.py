@@ -123,15 +123,10 @@ class _FlaskHooks(Hooks):
         return state.strict if strict else state.lenient
 
     def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
-        # settings(), consent() and nonce() in one go. Written out rather than
-        # calling the methods: it runs for every tag, and inside a page render
-        # each Python call counts.
+        # settings(), consent() and nonce() in one go, the request proxy unwrapped
+        # at most once (this runs for every tag).
         state = self._state
-        strict = state.strict_configured
-        if strict is None:
-            config = self._config
-            strict = bool(config["DEBUG"] or config["TESTING"])
-        settings = state.strict if strict else state.lenient
+        settings = self.settings(context)
         if not settings.enabled:  # a disabled integration asks nothing more
             return settings, None, None
         decide = state.extension._consent_loader or state.consent

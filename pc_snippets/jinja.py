@@ -136,13 +136,6 @@ class EnvironmentHooks(Hooks):
             consent = _optional_bool(decide(context))
         else:
             consent = bool(decide)
-        if context.__class__ is Context:
-            # context_nonce()'s first step, inlined for the common case: a plain
-            # csp_nonce string among the render's variables (own, then parent).
-            own = context.vars
-            nonce = own["csp_nonce"] if "csp_nonce" in own else context.parent.get("csp_nonce")
-            if nonce.__class__ is str and nonce:
-                return settings, consent, nonce
         return settings, consent, context_nonce(context)
 
     def _rebuild(self) -> tuple[Settings, Any]:

@@ -15,7 +15,7 @@ Keyword arguments are those of the Jinja tags (``nonce``, ``consent``, ``strict`
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django import template  # type: ignore[import-untyped]
@@ -25,7 +25,6 @@ from django.utils.html import conditional_escape  # type: ignore[import-untyped]
 from markupsafe import Markup
 
 from ..._integration import (
-    DEFAULT,
     render_call_for,
     render_init_for,
     render_profile_get_for,
@@ -36,63 +35,11 @@ from ..hooks import HOOKS
 register = template.Library()
 
 
-def personaclick_init(
-    context: Any,
-    *,
-    stream: str | None = None,
-    spa: bool | None = None,
-    device_id: str | None = None,
-    nonce: str | None = None,
-    consent: bool | None = None,
-) -> Markup:
-    """The SDK loader and ``init`` (shop id and options from settings)."""
-    return render_init_for(HOOKS, context, stream=stream, spa=spa, device_id=device_id,
-                           nonce=nonce, consent=consent)
-
-
-def personaclick_profile_set(
-    context: Any,
-    profile: Any = DEFAULT,
-    *,
-    custom: Mapping[str, Any] | None = None,
-    strict: bool | None = None,
-    nonce: str | None = None,
-    consent: bool | None = None,
-) -> Markup:
-    """``profile set`` for ``profile`` (default ``request.user``; anonymous: nothing)."""
-    return render_profile_set_for(HOOKS, context, profile, custom=custom, strict=strict,
-                                  nonce=nonce, consent=consent)
-
-
-def personaclick_profile_get(
-    context: Any,
-    *,
-    callback: str | None = None,
-    event: str | bool | None = None,
-    fill: bool = False,
-    spa: bool | None = None,
-    nonce: str | None = None,
-    consent: bool | None = None,
-) -> Markup:
-    """``profile get`` handing the answer to a callback, a DOM event or marked elements."""
-    return render_profile_get_for(HOOKS, context, callback=callback, event=event, fill=fill,
-                                  spa=spa, nonce=nonce, consent=consent)
-
-
-def personaclick_call(
-    context: Any, command: str, *args: Any, nonce: str | None = None,
-    consent: bool | None = None,
-) -> Markup:
-    """Any other SDK command, e.g. ``{% personaclick_call "track" "view" product %}``."""
-    return render_call_for(HOOKS, context, command, *args, nonce=nonce, consent=consent)
-
-
 class PersonaClickNode(template.Node):  # type: ignore[misc]
     """One tag in a compiled template: what ``simple_tag``'s node does, minus its layers.
 
-    Django's ``SimpleNode`` would call the wrapper functions above, which pass every
-    keyword on (defaults included) to the pipeline; this node resolves the
-    arguments written in the tag and calls the pipeline with just those. A tag
+    It resolves the arguments written in the tag and calls the shared pipeline
+    function with just those (no wrapper passing every default on). A tag
     runs on every page render (see ``benchmarks/bench_templates.py``).
     """
 
@@ -146,14 +93,15 @@ def _is_literal(expression: Any) -> bool:
 _PARSE_BITS_TAKES_CONTEXT = "takes_context" in inspect.signature(parse_bits).parameters
 
 
-def _register(function: Callable[..., Markup], render: Callable[..., Markup]) -> None:
-    """Register ``function``'s tag: parsed exactly as ``simple_tag`` would parse it."""
-    spec = inspect.getfullargspec(function)
-    name = function.__name__
-    # The context is passed by the node, never written in the tag: parse only the
-    # parameters after it. parse_bits() lost its takes_context argument in Django
-    # 6.0 (the caller strips the context parameter now); pass False where it exists.
-    params = spec.args[1:]
+def _register(name: str, render: Callable[..., Markup]) -> None:
+    """Register the tag ``name``, whose arguments are those of ``render`` (the shared
+    pipeline function) after its ``hooks`` and ``context``: parsed exactly as
+    ``simple_tag`` would parse them."""
+    spec = inspect.getfullargspec(render)
+    # hooks and context are passed by the node, never written in the tag.
+    params = spec.args[2:]
+    # parse_bits() lost its takes_context argument in Django 6.0 (the caller strips
+    # the context parameter now); pass False where it still exists.
     old_style = {"takes_context": False} if _PARSE_BITS_TAKES_CONTEXT else {}
 
     def compile_tag(parser: Any, token: Any) -> PersonaClickNode:
@@ -171,7 +119,7 @@ def _register(function: Callable[..., Markup], render: Callable[..., Markup]) ->
     register.tag(name, compile_tag)
 
 
-_register(personaclick_init, render_init_for)
-_register(personaclick_profile_set, render_profile_set_for)
-_register(personaclick_profile_get, render_profile_get_for)
-_register(personaclick_call, render_call_for)
+_register("personaclick_init", render_init_for)
+_register("personaclick_profile_set", render_profile_set_for)
+_register("personaclick_profile_get", render_profile_get_for)
+_register("personaclick_call", render_call_for)
