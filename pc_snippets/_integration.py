@@ -243,15 +243,6 @@ def context_nonce(context: ContextLike) -> str | None:
     request = defined(context_value(context, "request"))
     if request is None:
         return None
-    # werkzeug's LocalProxy (Flask's `request` template global): unwrapped once
-    # instead of paying the proxy on every attribute; outside a request it stands
-    # for no request at all (a template rendered in a job or an e-mail).
-    unwrap = getattr(request, "_get_current_object", None)
-    if unwrap is not None:
-        try:
-            request = unwrap()
-        except RuntimeError:
-            return None
     return nonce_text(getattr(request, "csp_nonce", None))
 
 
