@@ -7,9 +7,11 @@ field normalisers directly instead of building a pydantic model; the models in
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .clock import iso_today
 from .custom import normalise_custom
 from .fields import FIELD_RULES, Context, age_on, read_record
 from .guard import DEFAULT_GUARD, Guard
@@ -66,6 +68,7 @@ def check_profile(
     custom: Mapping[str, Any] | None = None,
     guard: Guard | None = None,
     strict: bool = False,
+    today: datetime.date | None = None,
 ) -> CheckResult:
     """Check profile data and return the cleaned payload plus every problem found.
 
@@ -73,6 +76,8 @@ def check_profile(
     attributes (an ORM user, a dataclass); only the known field names are read
     from objects. ``None`` and empty strings are missing, not problems.
     With ``strict=True`` any problem raises :class:`~pc_snippets.ProfileError`.
+    ``today`` is the date the date rules compare with; ``None`` means the
+    server's local date (see :mod:`pc_snippets.clock`).
 
     >>> result = check_profile({"email": "Jane@Mail.COM", "gender": "female", "age": True})
     >>> result.payload
@@ -80,19 +85,21 @@ def check_profile(
     >>> [(p.field, p.code) for p in result.problems]
     [('age', 'invalid_age')]
     """
-    result = _check(data, custom, guard)
+    result = _check(data, custom, guard, iso_today(today))
     if strict and result.problems:
         raise ProfileError(result.problems)
     return result
 
 
-def _check(data: Any, custom: Mapping[str, Any] | None, guard: Guard | None) -> CheckResult:
+def _check(
+    data: Any, custom: Mapping[str, Any] | None, guard: Guard | None, today: str | None = None
+) -> CheckResult:
     # Positional-only internals: the renderers call this on every page view.
     if type(data) is CheckResult:
         if custom is None:
             return data
         data = {key: value for key, value in data.payload.items() if key in _KNOWN_FIELDS}
-    ctx = Context(guard or DEFAULT_GUARD)
+    ctx = Context(guard or DEFAULT_GUARD, today)
     payload = read_record({} if data is None else data, FIELD_RULES, ctx)
     if (
         "age" in payload

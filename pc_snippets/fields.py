@@ -17,11 +17,11 @@ import datetime
 import decimal
 import math
 import re
-import time
 import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .clock import today_iso
 from .guard import DEFAULT_GUARD, PLACEHOLDER_BIRTHDAYS, Guard
 from .problems import FieldProblem, Problem
 from .serialize import MAX_SAFE_INTEGER
@@ -69,14 +69,15 @@ class Context:
 
     __slots__ = ("_today", "guard", "problems")
 
-    def __init__(self, guard: Guard = DEFAULT_GUARD) -> None:
+    def __init__(self, guard: Guard = DEFAULT_GUARD, today: str | None = None) -> None:
         self.guard = guard
         self.problems: list[Problem] = []
-        self._today: str | None = None
+        # None: the server's local date, read once when a date rule first needs it.
+        self._today = today
 
     @property
     def today_iso(self) -> str:
-        """Today's local date as ``YYYY-MM-DD``, fixed for the whole check."""
+        """Today as ``YYYY-MM-DD`` (see :mod:`pc_snippets.clock`), fixed for the whole check."""
         if self._today is None:
             self._today = today_iso()
         return self._today
@@ -86,26 +87,6 @@ class Context:
 
 
 Normaliser = Callable[[Any, Context], Any]
-
-# date.today() costs more than checking a whole field, so today's date is kept
-# until the next local midnight (re-read at most once a minute so that a clock
-# or timezone change is picked up soon).
-_today_cache: tuple[float, str] = (0.0, "")
-
-
-def today_iso() -> str:
-    """Today's local date as ``YYYY-MM-DD`` (cached until the next minute)."""
-    global _today_cache
-    now = time.time()
-    expires, iso = _today_cache
-    if now < expires:
-        return iso
-    iso = datetime.date.today().isoformat()
-    # Thread-safe without a lock: a tuple is replaced whole, and a race only
-    # recomputes the same value.
-    _today_cache = (now + 60.0 - now % 60.0, iso)
-    return iso
-
 
 def _plain_str(value: str) -> str:
     # str subclasses (markupsafe.Markup, str enums) are sent as plain text.

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from .fields import today_iso
+from .clock import today_iso
 from .guard import Guard
 from .serialize import encode_plain_json
 

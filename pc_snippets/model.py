@@ -35,18 +35,27 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from . import fields as f
+from .clock import iso_today
 from .guard import DEFAULT_GUARD, Guard
 from .problems import FieldProblem
 
 __all__ = ["Kid", "Profile", "Vehicle"]
 
 
+def _context(info: ValidationInfo) -> f.Context:
+    # Validation context keys: "guard" (a Guard) and "today" (a datetime.date).
+    options = info.context if isinstance(info.context, dict) else {}
+    guard = options.get("guard")
+    return f.Context(
+        guard if isinstance(guard, Guard) else DEFAULT_GUARD, iso_today(options.get("today"))
+    )
+
+
 def _rule(normalise: f.Normaliser) -> BeforeValidator:
     """Run a field normaliser inside pydantic; a FieldProblem becomes a pydantic error."""
 
     def validate(value: Any, info: ValidationInfo) -> Any:
-        guard = info.context.get("guard") if isinstance(info.context, dict) else None
-        ctx = f.Context(guard if isinstance(guard, Guard) else DEFAULT_GUARD)
+        ctx = _context(info)
         try:
             return f.apply(normalise, value, ctx)
         except FieldProblem as problem:
@@ -235,7 +244,7 @@ class Profile(_PrivateModel):
         if (
             age is not None
             and born is not None
-            and abs(age - f.age_on(born.isoformat(), f.today_iso())) > 1
+            and abs(age - f.age_on(born.isoformat(), _context(info).today_iso)) > 1
         ):
             raise PydanticCustomError(
                 "age_mismatch", "disagrees with the birthday by more than a year"

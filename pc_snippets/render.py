@@ -8,6 +8,7 @@ placed: before the loader (the call is queued and replayed by the SDK) or after.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import logging
 import re
@@ -18,6 +19,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from .check import _check
+from .clock import iso_today
 from .guard import DEFAULT_GUARD, Guard
 from .memo import memo_key, recall, remember
 from .problems import Problem, ProfileError
@@ -189,6 +191,7 @@ def render_profile_set(
     strict: bool = False,
     consent: bool | None = None,
     guard: Guard | None = None,
+    today: datetime.date | None = None,
 ) -> Markup:
     """``<script>personaclick("profile", "set", {...});</script>`` for checked data.
 
@@ -197,6 +200,7 @@ def render_profile_set(
     (default) drops refused fields and logs each (field path and rule code only);
     ``strict=True`` raises :class:`~pc_snippets.ProfileError`. Renders nothing
     (empty ``Markup``) when nothing valid remains or ``consent`` is ``False``.
+    ``today``: the date the date rules compare with (default: the server's local date).
 
     >>> print(render_profile_set({"email": "jane@mail.com", "first_name": "</script>"}))
     <script>window.personaclick||...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
@@ -206,10 +210,12 @@ def render_profile_set(
     # A bad nonce is a bug: fail before any work.
     nonce_attribute = "" if nonce is None else _nonce_attribute(nonce)
     guard = guard or DEFAULT_GUARD
-    key = memo_key(profile, custom)
+    today_text = iso_today(today)
+    # The memo holds data checked against the clock's date only.
+    key = memo_key(profile, custom) if today_text is None else None
     data = recall(key, guard) if key is not None else None
     if data is None:
-        result = _check(profile, custom, guard)
+        result = _check(profile, custom, guard, today_text)
         if result.problems:
             if strict:
                 raise ProfileError(result.problems)

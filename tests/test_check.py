@@ -21,7 +21,9 @@ from pc_snippets import (
 )
 from pc_snippets.fields import FIELD_RULES
 
-TODAY = datetime.date.today()
+from .dates import local_today
+
+TODAY = local_today()
 
 # Inputs that break each rule: (profile, custom). Every code in RULES must be
 # produced by at least one of these, so a new rule without a test fails here.

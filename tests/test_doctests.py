@@ -16,6 +16,7 @@ MODULES = [
     "pc_snippets.model",
     "pc_snippets.render",
     "pc_snippets.fields",
+    "pc_snippets.clock",
 ]
 
 

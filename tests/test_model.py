@@ -11,7 +11,9 @@ from pydantic import ValidationError
 
 from pc_snippets import EXAMPLE_PROFILE, Guard, Kid, Profile, Vehicle, check_profile
 
-TODAY = datetime.date.today()
+from .dates import local_today
+
+TODAY = local_today()
 
 
 def pydantic_problems(data: dict[str, Any], **kwargs: Any) -> list[tuple[str, str]]:

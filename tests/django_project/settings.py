@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from csp.constants import NONCE, SELF
@@ -12,6 +13,12 @@ SECRET_KEY = "tests-only-secret-key-0123456789abcdef"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost"]
 USE_TZ = True
+# Django moves the whole process to TIME_ZONE when it starts (default
+# America/Chicago, which once made the date tests fail from 00:00 to 06:00 UTC).
+# The test project keeps the zone the suite was started in, so that a run under
+# TZ=Pacific/Kiritimati tests what it says; with no TZ, the machine's UTC.
+_ZONE = os.environ.get("TZ", "")
+TIME_ZONE = _ZONE if Path("/usr/share/zoneinfo", _ZONE).is_file() else "UTC"
 ROOT_URLCONF = "tests.django_project.urls"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 

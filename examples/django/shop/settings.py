@@ -12,6 +12,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-key-change-me")
 DEBUG = True  # also makes PERSONACLICK_STRICT default to True: bad data fails loudly
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "shop.urls"
+# The date rules (no birthday after today) use the process's local date, which
+# Django sets from TIME_ZONE: name the shop's zone instead of Django's Chicago default.
+TIME_ZONE = "UTC"
 DATABASES: dict[str, dict[str, str]] = {}
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 
