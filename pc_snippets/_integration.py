@@ -7,8 +7,8 @@ settings, the current visitor, the CSP nonce, consent. They describe them with a
 core renderers. Nothing here formats JavaScript, and nothing here imports a web
 framework: this module is safe to import with only the core installed.
 
->>> hooks = StaticHooks(Settings(shop_id="shop1"))
->>> "personaclick(\\"init\\",\\"shop1\\")" in render_init_for(hooks, {})
+>>> hooks = StaticHooks(Settings(shop_id="357382bf66ac0ce2f1722677c59511"))
+>>> "personaclick(\\"init\\",\\"357382bf66ac0ce2f1722677c59511\\")" in render_init_for(hooks, {})
 True
 """
 
@@ -78,7 +78,7 @@ class ContextLike(Protocol):
 class Settings:
     """Adapter settings, the same for every framework (each reads them its own way).
 
-    >>> Settings(shop_id="shop1", stream="web").stream
+    >>> Settings(shop_id="357382bf66ac0ce2f1722677c59511", stream="web").stream
     'web'
     """
 
@@ -112,7 +112,7 @@ _OPTIONAL_BOOLEANS = ("cookieless",)
 _OPTIONAL_TEXT = ("stream", "api_host", "cdn_host")
 
 # A shop id the core accepts, used to check the other init settings one at a time.
-_PROBE_SHOP_ID = "probe"
+_PROBE_SHOP_ID = "357382bf66ac0ce2f1722677c59511"
 
 
 def settings_problems(

@@ -342,9 +342,26 @@ KID_RULES: dict[str, Normaliser] = {"gender": gender, "birthday": birthday}
 VEHICLE_RULES: dict[str, Normaliser] = {"brand": text, "model": text, "vds": vehicle_id}
 
 
+# A key is shown in a field path only if it looks like a field name. Anything else
+# (an email or a name used as a key, CR/LF that would forge log lines, 100 KB of
+# text) could be personal data or break a log, so it is never shown.
+_SHOWN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
+HIDDEN_KEY = "?"
+
+
+def shown_key(key: object) -> str:
+    """``key`` as it may appear in a field path, log or error: a name, or ``"?"``.
+
+    >>> shown_key("firstname"), shown_key("jane@mail.com"), shown_key("a\\nb"), shown_key(7)
+    ('firstname', '?', '?', '?')
+    """
+    if key.__class__ is str and _SHOWN_KEY.fullmatch(key):  # type: ignore[arg-type]
+        return key  # type: ignore[return-value]
+    return HIDDEN_KEY
+
+
 def _path(prefix: str, key: object) -> str:
-    # Non-text keys are not echoed: they could be anything.
-    name = key if isinstance(key, str) else "?"
+    name = shown_key(key)
     return f"{prefix}.{name}" if prefix else name
 
 

@@ -237,9 +237,9 @@ class PersonaClickExtension(Extension):
 
     >>> from jinja2 import Environment
     >>> env = Environment(extensions=["pc_snippets.jinja.PersonaClickExtension"])
-    >>> env.extend(personaclick_shop_id="shop1")
+    >>> env.extend(personaclick_shop_id="357382bf66ac0ce2f1722677c59511")
     >>> html = env.from_string("{% personaclick_init %}").render()
-    >>> 'personaclick("init","shop1")' in html
+    >>> 'personaclick("init","357382bf66ac0ce2f1722677c59511")' in html
     True
     """
 

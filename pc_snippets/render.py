@@ -107,7 +107,8 @@ _PROFILE_GET_CALL = _call_head("profile", "get")
 _PROFILE_SET_CODE = _STUB + _PROFILE_SET_CALL
 
 _BASE64_CHARS = string.ascii_letters + string.digits + "+/_-"
-_SHOP_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# PersonaClick's API answers 422 to any shop id that is not 30 hexadecimal characters.
+_SHOP_ID = re.compile(r"[0-9A-Fa-f]{30}")
 _STREAM = re.compile(r"[A-Za-z0-9_]{1,16}")
 _HOST = re.compile(
     r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?"
@@ -183,6 +184,13 @@ def _log_problems(problems: tuple[Problem, ...]) -> None:
         )
 
 
+def _console_warning(problems: tuple[Problem, ...]) -> str:
+    # Field paths and rule codes only (paths never show a key that could be data).
+    lines = [f"{problem.field} [{problem.code}]" for problem in problems]
+    message = "pc-snippets dropped profile fields: " + "; ".join(lines)
+    return f"window.console&&console.warn({dumps_js(message)});"
+
+
 def render_profile_set(
     profile: Any,
     *,
@@ -192,6 +200,7 @@ def render_profile_set(
     consent: bool | None = None,
     guard: Guard | None = None,
     today: datetime.date | None = None,
+    debug: bool = False,
 ) -> Markup:
     """``<script>personaclick("profile", "set", {...});</script>`` for checked data.
 
@@ -201,6 +210,8 @@ def render_profile_set(
     ``strict=True`` raises :class:`~pc_snippets.ProfileError`. Renders nothing
     (empty ``Markup``) when nothing valid remains or ``consent`` is ``False``.
     ``today``: the date the date rules compare with (default: the server's local date).
+    ``debug=True`` (for development) also names each dropped field in the
+    browser console: ``console.warn`` with field paths and rule codes, never values.
 
     >>> print(render_profile_set({"email": "jane@mail.com", "first_name": "</script>"}))
     <script>window.personaclick||...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
@@ -220,6 +231,10 @@ def render_profile_set(
             if strict:
                 raise ProfileError(result.problems)
             _log_problems(result.problems)
+            if debug:
+                call = f"{_PROFILE_SET_CODE}{dumps_js(result.payload)});" if result.payload else ""
+                return _script(nonce_attribute, _console_warning(result.problems) + call,
+                               repeats=False)
         if not result.payload:
             return Markup()
         # The payload was bounded by validation: the serializer's structure walk is skipped.
@@ -306,7 +321,11 @@ def _init_code(
     device_id: str | None,
 ) -> str:
     if not isinstance(shop_id, str) or not _SHOP_ID.fullmatch(shop_id):
-        raise ValueError("shop_id must be the PersonaClick shop key: 1-64 letters, digits, _ or -")
+        raise ValueError(
+            "shop_id must be the shop key from your PersonaClick account: 30 hexadecimal "
+            "characters (0-9, a-f), such as '357382bf66ac0ce2f1722677c59511'; "
+            "PersonaClick's API refuses any other"
+        )
     if stream is not None and (not isinstance(stream, str) or not _STREAM.fullmatch(stream)):
         raise ValueError("stream must be 1-16 letters, digits or _ (None means 'web')")
     options: dict[str, Any] = {}

@@ -312,7 +312,7 @@ def test_disabled_needs_no_shop_id_and_renders_nothing() -> None:
 def test_one_extension_many_apps_without_self_app() -> None:
     personaclick = PersonaClick()
     apps = []
-    for shop in ("shopA", "shopB"):
+    for shop in ("a" * 30, "b" * 30):
         app = Flask(__name__)
         app.config["PERSONACLICK_SHOP_ID"] = shop
         personaclick.init_app(app)
@@ -320,7 +320,7 @@ def test_one_extension_many_apps_without_self_app() -> None:
         apps.append(app)
     assert not hasattr(personaclick, "app")
     assert all("personaclick" in app.extensions for app in apps)
-    for shop, app in zip(("shopA", "shopB"), apps, strict=True):
+    for shop, app in zip(("a" * 30, "b" * 30), apps, strict=True):
         calls = run_page(app.test_client().get("/").get_data(as_text=True))
         assert calls_named(calls, "init") == [["init", shop]]
 

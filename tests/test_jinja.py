@@ -221,10 +221,10 @@ def test_every_kind_of_settings_change_takes_effect() -> None:
     assert run_page(page.render()) == [["init", SHOP_ID, "web2"]]
     del env.personaclick_stream  # type: ignore[attr-defined]  # deleted
     assert run_page(page.render()) == [["init", SHOP_ID]]
-    env.personaclick_shop_id = "other_shop"  # type: ignore[attr-defined]
-    assert run_page(page.render()) == [["init", "other_shop"]]
+    env.personaclick_shop_id = "ffffffffffffffffffffffffffffff"  # type: ignore[attr-defined]
+    assert run_page(page.render()) == [["init", "ffffffffffffffffffffffffffffff"]]
     env.personaclick_consent = False  # type: ignore[attr-defined]  # consent is watched too
-    assert run_page(page.render()) == [["init", "other_shop", None, None, None,
+    assert run_page(page.render()) == [["init", "ffffffffffffffffffffffffffffff", None, None, None,
                                         {"consent": False}]]
     del env.personaclick_shop_id  # type: ignore[attr-defined]
     with pytest.raises(RuntimeError, match="shop id is not configured"):
@@ -258,12 +258,12 @@ def test_an_overlay_keeps_an_adapters_hooks() -> None:
     from pc_snippets.jinja import hooks_for, set_hooks
 
     env = make_env()
-    hooks = StaticHooks(Settings(shop_id="adapter_shop"))
+    hooks = StaticHooks(Settings(shop_id="0123456789abcdef0123456789abcd"))
     set_hooks(env, hooks)
     overlay = env.overlay()
     assert hooks_for(overlay) is hooks
     html = overlay.from_string("{% personaclick_init %}").render()
-    assert run_page(html) == [["init", "adapter_shop"]]
+    assert run_page(html) == [["init", "0123456789abcdef0123456789abcd"]]
 
 
 def test_missing_shop_id_is_a_clear_error() -> None:

@@ -13,7 +13,7 @@ NONCE = "cmFuZG9tLW5vbmNl"
 
 def _env(**settings: object) -> Environment:
     env = Environment(extensions=[PersonaClickExtension], autoescape=True)
-    env.extend(personaclick_shop_id="shop1",
+    env.extend(personaclick_shop_id="357382bf66ac0ce2f1722677c59511",
                **{f"personaclick_{key}": value for key, value in settings.items()})
     return env
 
@@ -72,13 +72,14 @@ def test_an_undefined_keyword_value_means_not_given() -> None:
     from pc_snippets import render_init
 
     page = _env().from_string("{% personaclick_init nonce=missing, stream=also_missing %}")
-    assert page.render(csp_nonce=NONCE) == str(render_init("shop1", nonce=NONCE))
+    expected = render_init("357382bf66ac0ce2f1722677c59511", nonce=NONCE)
+    assert page.render(csp_nonce=NONCE) == str(expected)
 
 
 def test_strict_undefined_keyword_value_still_raises() -> None:
     from jinja2 import StrictUndefined, UndefinedError
 
     env = Environment(extensions=[PersonaClickExtension], undefined=StrictUndefined)
-    env.extend(personaclick_shop_id="shop1")
+    env.extend(personaclick_shop_id="357382bf66ac0ce2f1722677c59511")
     with pytest.raises(UndefinedError):
         env.from_string("{% personaclick_init nonce=missing %}").render()

@@ -47,7 +47,7 @@ def render_job(job: tuple[int, dict[str, Any], Guard | None]) -> str:
     parts = [
         render_profile_set(profile, guard=guard, custom={"n": i % 4} if i % 2 else None),
         render_profile_get(callback=f"shop.cb{i % 5}", event=bool(i % 2)),
-        render_init("shop_1", stream=f"s{i % 3}", nonce=f"nonce{i % 4}"),
+        render_init("357382bf66ac0ce2f1722677c59511", stream=f"s{i % 3}", nonce=f"nonce{i % 4}"),
         render_call("track", "view", {"id": f"SKU-{i}"}),
     ]
     return "".join(parts)
