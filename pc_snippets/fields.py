@@ -355,14 +355,24 @@ def shown_key(key: object) -> str:
     >>> shown_key("firstname"), shown_key("jane@mail.com"), shown_key("a\\nb"), shown_key(7)
     ('firstname', '?', '?', '?')
     """
-    if key.__class__ is str and _SHOWN_KEY.fullmatch(key):  # type: ignore[arg-type]
-        return key  # type: ignore[return-value]
+    if isinstance(key, str) and key.__class__ is str and _SHOWN_KEY.fullmatch(key):
+        return key
     return HIDDEN_KEY
 
 
 def _path(prefix: str, key: object) -> str:
     name = shown_key(key)
     return f"{prefix}.{name}" if prefix else name
+
+
+# Values that are surely not a record (nor an object with field attributes).
+_NOT_RECORDS = (str, bytes, bytearray, int, float, decimal.Decimal, list, tuple, set, frozenset,
+                datetime.date)
+
+
+def not_a_record() -> Problem:
+    """The problem of data that is not a mapping or an object with fields (path ``""``)."""
+    return Problem("", "invalid_type", "expected a mapping or an object with profile fields")
 
 
 def read_record(
@@ -378,6 +388,10 @@ def read_record(
     items: Any
     if type(value) is dict or isinstance(value, Mapping):
         items = value.items()
+    elif isinstance(value, _NOT_RECORDS):
+        problem = not_a_record()
+        ctx.report(prefix, problem.code, problem.message)
+        return {}
     else:
         items = [(name, getattr(value, name, None)) for name in rules]
     out: dict[str, Any] = {}

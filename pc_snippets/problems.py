@@ -28,7 +28,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message} [{self.code}]"
+        # An empty path is the data as a whole.
+        return f"{self.field or '(the data)'}: {self.message} [{self.code}]"
 
 
 class FieldProblem(ValueError):

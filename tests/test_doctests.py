@@ -17,6 +17,7 @@ MODULES = [
     "pc_snippets.render",
     "pc_snippets.fields",
     "pc_snippets.clock",
+    "pc_snippets.errors",
 ]
 
 

@@ -7,9 +7,12 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from pc_snippets import EXAMPLE_PROFILE, Guard, Kid, Profile, Vehicle, check_profile
+from pc_snippets.fields import FIELD_RULES
 
 from .dates import local_today
 
@@ -152,3 +155,92 @@ def test_schema_uses_only_json_schema_keywords() -> None:
 def test_schema_refuses_what_the_rules_refuse(payload: dict[str, Any]) -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(payload, SCHEMA)
+
+
+# ---------------------------------------------------------------- one source of truth
+
+def loc_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def model_outcome(data: Any) -> tuple[set[tuple[str, str]], Any]:
+    try:
+        profile = Profile.model_validate(data)
+    except ValidationError as error:
+        return {(loc_path(e["loc"]), e["type"]) for e in error.errors()}, None
+    return set(), profile.model_dump(mode="json", exclude_none=True)
+
+
+def check_outcome(data: Any) -> tuple[set[tuple[str, str]], Any]:
+    result = check_profile(data)
+    problems = {(p.field, p.code) for p in result.problems}
+    return problems, (None if problems else result.payload)
+
+
+def test_an_unknown_key_with_a_rule_error_is_a_validation_error() -> None:
+    # Was a KeyError (so FastAPI answered 500 instead of 422).
+    with pytest.raises(ValidationError) as caught:
+        Profile.model_validate({"email": "not an email", "nickname": "jj"})
+    assert {(loc_path(e["loc"]), e["type"]) for e in caught.value.errors()} == {
+        ("email", "invalid_email"), ("nickname", "unknown_field"),
+    }
+
+
+SECRET_VALUES = ["jane.doe.secret@mail.com", "Zebulon-Secret", "+44 20 7946 0958", "1990-01-01"]
+
+
+@pytest.mark.parametrize("data", [
+    {"email": "jane.doe.secret@mail", "first_name": "Zebulon-Secret", "x": 1},
+    {"first_name": "Zebulon-Secret", "age": "Zebulon-Secret"},
+    {"birthday": "1990-01-01", "age": 90, "phone": "+44 20 7946 0958 00000000"},
+    {"kids": [{"gender": "Zebulon-Secret"}], "auto": [{"vds": "Zebulon-Secret"}]},
+])
+def test_errors_never_carry_the_refused_value(data: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Profile.model_validate(data)
+    error = caught.value
+    texts = [str(error), repr(error), error.json(), str(error.errors()),
+             str(error.errors(include_url=False)), str(error.json(include_input=True))]
+    for text in texts:
+        for value in [*SECRET_VALUES, "jane.doe.secret"]:
+            assert value not in text
+
+
+@pytest.mark.parametrize("data", [
+    {"birthday": "1990-01-01", "age": 5},  # age_mismatch: a problem in both
+    {"kids": ["not a kid"]}, {"kids": [5]}, {"auto": [["x"]]}, {"kids": {"gender": "f"}},
+    {"kids": ({"gender": "f"},)}, {"kids": [{"gender": "f"}, None]},
+    "a string", 42, ["email"], {"auto": [{"brand": "Lada"}, {"model": " "}]},
+])
+def test_model_and_check_profile_agree_on_structure(data: Any) -> None:
+    assert model_outcome(data) == check_outcome(data)
+
+
+_values = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-5, max_value=2**60),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.sampled_from([
+        "jane@mail.com", "test@example.com", "+7 912 954 96 56", "female", "m", "x",
+        "1990-03-11", "2001-02-30", "1899-01-01", "9999-12-31", " ", "Test", "TM7N24",
+        "a b", "Jane", "\x00", "42", "0",
+    ]),
+    st.dates(min_value=datetime.date(1850, 1, 1), max_value=datetime.date(2100, 1, 1)),
+)
+_records = st.dictionaries(
+    st.sampled_from(["gender", "birthday", "brand", "model", "vds", "name"]), _values, max_size=3
+)
+_field_values = st.one_of(
+    _values, st.lists(st.one_of(_records, st.none(), _values), max_size=3),
+)
+_profiles = st.dictionaries(
+    st.sampled_from([*FIELD_RULES, "firstname", "nickname", "Email"]), _field_values, max_size=6
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_profiles)
+def test_model_and_check_profile_agree_on_generated_input(data: dict[str, Any]) -> None:
+    assert model_outcome(data) == check_outcome(data)
