@@ -16,7 +16,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .check import _check
 from .clock import iso_today
@@ -40,9 +40,11 @@ DEFAULT_CDN_HOST = "cdn.personaclick.com"
 DEFAULT_PROFILE_EVENT = "personaclick:profile"
 
 # The official loader's queue stub: calls made before the SDK arrives are kept
-# in personaclick.q and replayed by the SDK.
+# in personaclick.q and replayed by the SDK. It tests for a function, not for a
+# truthy global: an element with id="personaclick" (or name=) is also a global
+# ("DOM clobbering") and would otherwise stop every snippet.
 _STUB = (
-    "window.personaclick||(window.personaclick=function(){"
+    "typeof window.personaclick===\"function\"||(window.personaclick=function(){"
     "(personaclick.q=personaclick.q||[]).push(arguments)});"
 )
 
@@ -62,21 +64,35 @@ _LOADER = (
     "})(window,document,"
 )
 
+# HTML elements whose text content is shown as text (and never run or parsed).
+_TEXT_ELEMENTS = frozenset(
+    "a abbr address b bdi bdo blockquote caption cite code data dd del dfn div dt em "
+    "figcaption h1 h2 h3 h4 h5 h6 i ins kbd label legend li mark output p pre q s samp "
+    "small span strong sub summary sup td th time u var".split()
+)
+
 # profile get handler: fills [data-personaclick-profile] elements (as text, never
 # HTML), dispatches a CustomEvent, then calls a page function looked up by its
 # dotted name at answer time. Each step is isolated so one failure can't stop
 # the others; errors are rethrown asynchronously so they still reach the console.
+# Only HTML elements that display their text are filled (an allow-list: text put
+# into a <script>, <style> or SVG <script> would run), and only inside the page's
+# chosen root element when it names one (nothing if that element is missing).
 _PROFILE_GET_HANDLER = (
     "(function(c){"
     "function later(e){setTimeout(function(){throw e},0)}"
     "function own(v,k){return v!==null&&typeof v===\"object\"&&"
     "Object.prototype.hasOwnProperty.call(v,k)}"
-    "function fill(p){var els=document.querySelectorAll(\"[data-personaclick-profile]\"),"
-    "i,j,v,path;for(i=0;i<els.length;i++){"
-    "path=els[i].getAttribute(\"data-personaclick-profile\").split(\".\");v=p;"
+    "var shows=\" " + " ".join(sorted(_TEXT_ELEMENTS)) + " \";"
+    "function fill(p){var root=c.root?document.getElementById(c.root):document,els,el,i,j,v,"
+    "path;if(!root){return}els=root.querySelectorAll(\"[data-personaclick-profile]\");"
+    "for(i=0;i<els.length;i++){el=els[i];"
+    "if(!(el instanceof HTMLElement)||"
+    "shows.indexOf(\" \"+el.localName+\" \")<0){continue}"
+    "path=el.getAttribute(\"data-personaclick-profile\").split(\".\");v=p;"
     "for(j=0;j<path.length;j++){v=own(v,path[j])?v[path[j]]:undefined}"
     "if(v!==undefined&&v!==null&&typeof v!==\"object\"&&typeof v!==\"function\")"
-    "{els[i].textContent=String(v)}}}"
+    "{el.textContent=String(v)}}}"
     "function safely(f,p){try{f(p)}catch(e){later(e)}}"
     "return function(p){if(p===null||typeof p!==\"object\"){p={}}"
     "if(c.fill){if(document.readyState===\"loading\"){"
@@ -110,13 +126,21 @@ _BASE64_CHARS = string.ascii_letters + string.digits + "+/_-"
 # PersonaClick's API answers 422 to any shop id that is not 30 hexadecimal characters.
 _SHOP_ID = re.compile(r"[0-9A-Fa-f]{30}")
 _STREAM = re.compile(r"[A-Za-z0-9_]{1,16}")
+# A DNS host name (LDH labels of 1-63 characters) and an optional port without
+# leading zeros.
 _HOST = re.compile(
-    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?"
+    r"((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))"
+    r"(?::([1-9][0-9]{0,4}))?"
 )
+# The WHATWG URL parser reads a host whose last label is a number (decimal, or
+# hex with 0x) as an IPv4 address: "0x7f.1", "1.00" and "2130706433" are 127.0.0.1,
+# 1.0.0.0 and 127.0.0.1 to a browser, not the names they look like.
+_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
 _EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9:._-]{0,63}")
 _COMMAND = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _JS_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _DEVICE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_ELEMENT_ID = _DEVICE_ID
 _JS_RESERVED = frozenset(
     (
         "break case catch class const continue debugger default delete do else enum export "
@@ -142,15 +166,26 @@ def _nonce_attribute(nonce: str | None) -> str:
     last, attribute = _last_nonce
     if nonce.__class__ is str and nonce == last:
         return attribute
-    # str methods instead of a regex: a fresh nonce arrives on every request.
-    body = nonce.rstrip("=") if isinstance(nonce, str) else ""
-    if not body or len(nonce) - len(body) > 2 or len(body) > 256 or body.strip(_BASE64_CHARS):
+    if not isinstance(nonce, str):
         raise ValueError("a CSP nonce must be base64 or base64url text (1-256 characters)")
-    # The nonce alphabet is attribute-safe already; escaping keeps that true by construction.
-    attribute = f' nonce="{escape(nonce)}"'
-    if nonce.__class__ is str:
-        _last_nonce = (nonce, attribute)
+    # A str subclass is read as its plain text, and that text is what is checked
+    # and written: its methods and __html__ could say anything.
+    text = str.__str__(nonce)
+    # str methods instead of a regex: a fresh nonce arrives on every request.
+    body = text.rstrip("=")
+    if not body or len(text) - len(body) > 2 or len(body) > 256 or body.strip(_BASE64_CHARS):
+        raise ValueError("a CSP nonce must be base64 or base64url text (1-256 characters)")
+    # The checked alphabet (letters, digits, + / _ - =) needs no escaping in an attribute.
+    attribute = f' nonce="{text}"'
+    _last_nonce = (text, attribute)
     return attribute
+
+
+def _refused_consent(consent: object) -> TypeError:
+    # Fail closed: 0, "" or "no" must not be read as a decision either way.
+    return TypeError(
+        f"consent must be True, False or None, not a {type(consent).__name__}"
+    )
 
 
 def _script(nonce_attribute: str, code: str, *, repeats: bool = True) -> Markup:
@@ -214,10 +249,12 @@ def render_profile_set(
     browser console: ``console.warn`` with field paths and rule codes, never values.
 
     >>> print(render_profile_set({"email": "jane@mail.com", "first_name": "</script>"}))
-    <script>window.personaclick||...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
+    <script>typeof window.personaclick...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
     """
-    if consent is False:
-        return Markup()
+    if consent is not None and consent is not True:
+        if consent is False:
+            return Markup()
+        raise _refused_consent(consent)
     # A bad nonce is a bug: fail before any work.
     nonce_attribute = "" if nonce is None else _nonce_attribute(nonce)
     guard = guard or DEFAULT_GUARD
@@ -257,7 +294,9 @@ def _callback_path(callback: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _profile_get_code(callback: str | None, event: str | None, fill: bool, spa: bool) -> str:
+def _profile_get_code(
+    callback: str | None, event: str | None, fill: bool, fill_root: str | None, spa: bool
+) -> str:
     config: dict[str, Any] = {}
     if callback is not None:
         config["callback"] = _callback_path(callback)
@@ -265,8 +304,12 @@ def _profile_get_code(callback: str | None, event: str | None, fill: bool, spa: 
         if not _EVENT_NAME.fullmatch(event):
             raise ValueError("event must be a DOM event name such as 'personaclick:profile'")
         config["event"] = event
-    if fill:
+    if fill or fill_root is not None:
         config["fill"] = True
+    if fill_root is not None:
+        if not isinstance(fill_root, str) or not _ELEMENT_ID.fullmatch(fill_root):
+            raise ValueError("fill_root must be an element id: 1-128 letters, digits or . _ : -")
+        config["root"] = fill_root
     handler = _PROFILE_GET_HANDLER + dumps_js(config) + ")"
     tail = "," + dumps_js(True) if spa else ""
     return f"{_STUB}{_PROFILE_GET_CALL}{handler}{tail});"
@@ -277,6 +320,7 @@ def render_profile_get(
     callback: str | None = None,
     event: str | bool | None = None,
     fill: bool = False,
+    fill_root: str | None = None,
     nonce: str | None = None,
     spa: bool = False,
     consent: bool | None = None,
@@ -287,26 +331,51 @@ def render_profile_get(
     (``"window.shop.onProfile"``). ``event``: ``True`` or a name: dispatch a DOM
     ``CustomEvent`` (default ``"personaclick:profile"``) with the profile as
     ``detail``. ``fill``: put profile values, as text, into elements marked
-    ``data-personaclick-profile="path.to.key"``. With none of the three, the
-    default event is dispatched. ``consent=False`` renders nothing.
+    ``data-personaclick-profile="path.to.key"`` that display text (``span``,
+    ``td``, ``p``..., never ``script`` or ``style``); ``fill_root``: the id of the
+    element to fill inside (implies ``fill``). With none of these, the default
+    event is dispatched. ``consent=False`` renders nothing.
 
     >>> "shop" in render_profile_get(callback="shop.onProfile")
     True
     """
-    if consent is False:
-        return Markup()
-    if event is True or (callback is None and event is None and not fill):
+    if consent is not None and consent is not True:
+        if consent is False:
+            return Markup()
+        raise _refused_consent(consent)
+    if event is True or (callback is None and event is None and not fill and fill_root is None):
         event = DEFAULT_PROFILE_EVENT
     elif event is False:
         event = None
-    code = _profile_get_code(callback, event, bool(fill), bool(spa))
+    code = _profile_get_code(callback, event, bool(fill), fill_root, bool(spa))
     return _script(_nonce_attribute(nonce), code)
 
 
 def _host(value: str, what: str) -> str:
-    if not isinstance(value, str) or not _HOST.fullmatch(value.strip().lower()):
-        raise ValueError(f"{what} must be a host name such as 'api.example.net'")
-    return value.strip().lower()
+    """A host name as the SDK's URLs need it: DNS labels (an IDN as punycode) and an
+    optional port 1-65535; nothing a URL parser would read as another address."""
+    refused = ValueError(
+        f"{what} must be a DNS host name with an optional port 1-65535, such as "
+        "'api.example.net' or 'cdn.example.net:8443' (no IP addresses)"
+    )
+    if not isinstance(value, str):
+        raise refused
+    host = str.__str__(value).strip().lower()
+    if not host.isascii():
+        name, colon, port = host.partition(":")
+        try:  # an internationalised name, sent as the punycode a URL parser makes of it
+            host = name.encode("idna").decode("ascii") + colon + port
+        except UnicodeError:
+            raise refused from None
+    match = _HOST.fullmatch(host)
+    if (
+        match is None
+        or len(match.group(1)) > 253
+        or _NUMERIC_LABEL.fullmatch(match.group(2))
+        or (match.group(3) is not None and int(match.group(3)) > 65535)
+    ):
+        raise refused
+    return host
 
 
 @functools.lru_cache(maxsize=64)
@@ -370,6 +439,8 @@ def render_init(
     >>> "cdn.personaclick.com" in render_init("357382bf66ac0ce2f1722677c59511")
     True
     """
+    if consent is not None and consent is not True and consent is not False:
+        raise _refused_consent(consent)
     code = _init_code(shop_id, stream, cookieless, consent, spa, api_host, cdn_host, device_id)
     return _script(_nonce_attribute(nonce), code)
 
@@ -384,10 +455,12 @@ def render_call(
     ``consent=False`` renders nothing.
 
     >>> print(render_call("track", "view", {"id": "SKU-1"}))
-    <script>window.personaclick||...personaclick("track","view",{"id":"SKU-1"});</script>
+    <script>typeof window.personaclick...personaclick("track","view",{"id":"SKU-1"});</script>
     """
-    if consent is False:
-        return Markup()
+    if consent is not None and consent is not True:
+        if consent is False:
+            return Markup()
+        raise _refused_consent(consent)
     if not isinstance(command, str) or not _COMMAND.fullmatch(command):
         raise ValueError("command must be an SDK command name such as 'track'")
     code = _call(command, *args)
