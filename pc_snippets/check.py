@@ -95,11 +95,18 @@ def _check(
     data: Any, custom: Mapping[str, Any] | None, guard: Guard | None, today: str | None = None
 ) -> CheckResult:
     # Positional-only internals: the renderers call this on every page view.
-    if type(data) is CheckResult:
+    earlier: tuple[Problem, ...] = ()
+    if isinstance(data, CheckResult):
+        # A result is checked again, not trusted: its payload is a plain dict that
+        # anyone may have changed since (and what reaches dumps_js must be checked).
+        # Its problems are kept, so a render still logs them.
+        earlier = data.problems
+        payload = data.payload if isinstance(data.payload, Mapping) else {}
         if custom is None:
-            return data
-        data = {key: value for key, value in data.payload.items() if key in _KNOWN_FIELDS}
+            custom = {key: value for key, value in payload.items() if key not in _KNOWN_FIELDS}
+        data = {key: value for key, value in payload.items() if key in _KNOWN_FIELDS}
     ctx = Context(guard or DEFAULT_GUARD, today)
+    ctx.problems.extend(earlier)
     payload = read_record({} if data is None else data, FIELD_RULES, ctx)
     if (
         "age" in payload

@@ -32,7 +32,7 @@ MAX_TEXT_LENGTH = 256
 MAX_LIST_LENGTH = 20
 
 # Control characters (C0, DEL, C1) and lone surrogates can't be sent as text.
-_BAD_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+BAD_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 # WHATWG "valid e-mail address" local part, tightened to RFC 5322 dot-atom
 # (no leading, trailing or doubled dot), which real mailboxes follow.
@@ -111,7 +111,7 @@ def clean_text(value: str) -> str | None:
         raise FieldProblem("too_long", f"longer than {MAX_TEXT_LENGTH} characters")
     # isprintable() is a fast C check that is False for every control character
     # and surrogate (and some harmless spaces); only then is the regex needed.
-    if not value.isprintable() and _BAD_TEXT.search(value):
+    if not value.isprintable() and BAD_TEXT.search(value):
         raise FieldProblem("invalid_text", "contains control characters or invalid Unicode")
     return value
 
@@ -144,6 +144,17 @@ def name(value: Any, ctx: Context) -> str:
     return value
 
 
+# An integer sent as text obeys the text limit. Checked before str(): Python
+# refuses to write an int of more than 4,300 digits with a bare ValueError.
+_TOO_LONG_INT = 10**MAX_TEXT_LENGTH
+
+
+def _int_text(value: int) -> str:
+    if not -_TOO_LONG_INT < value < _TOO_LONG_INT:
+        raise FieldProblem("too_long", f"longer than {MAX_TEXT_LENGTH} characters")
+    return str(value)
+
+
 def identifier(value: Any, ctx: Context) -> str:
     """A string id (social, loyalty, advertising ids): no whitespace; ints converted."""
     if isinstance(value, str):
@@ -152,7 +163,7 @@ def identifier(value: Any, ctx: Context) -> str:
             raise FieldProblem("invalid_text", "an id must not contain whitespace")
         return value
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return _int_text(value)
     raise FieldProblem("invalid_type", "expected text or an integer")
 
 
@@ -164,7 +175,7 @@ def user_id(value: Any, ctx: Context) -> int | str:
     if isinstance(value, int) and not isinstance(value, bool):
         if value <= 0:
             raise FieldProblem("invalid_id", "an integer id must be positive")
-        return int(value) if value <= MAX_SAFE_INTEGER else str(value)
+        return int(value) if value <= MAX_SAFE_INTEGER else _int_text(value)
     if isinstance(value, str):
         return identifier(value, ctx)
     raise FieldProblem("invalid_id", "expected a positive integer or text")
@@ -203,7 +214,7 @@ def email(value: Any, ctx: Context) -> str:
 def phone(value: Any, ctx: Context) -> str:
     """A phone: digits with country code (E.164 length: 7..15 digits)."""
     if isinstance(value, str):
-        if value.isdigit():
+        if value.isdigit() and not value.startswith("00"):
             digits = value  # already normalised: skip the regex work
         elif value.startswith("+"):
             # "+44 (0)20 ..." : the bracketed trunk zero is not dialled internationally.
@@ -211,12 +222,13 @@ def phone(value: Any, ctx: Context) -> str:
             digits = _PHONE_SEPARATORS.sub("", rest)
         else:
             digits = _PHONE_SEPARATORS.sub("", _PHONE_EXTENSION.sub("", value))
-            if digits.startswith("00"):
+            # "00" is the international prefix when a whole number follows it.
+            if digits.startswith("00") and len(digits) >= 9:
                 digits = digits[2:]
         if not digits.isascii() and digits.isdecimal():
             # Arabic-Indic, Devanagari ... digits typed on a local keyboard.
             digits = "".join(str(unicodedata.decimal(ch)) for ch in digits)
-    elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    elif isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**15:
         digits = str(value)
     else:
         raise FieldProblem("invalid_phone", "not a phone number (7 to 15 digits)")

@@ -168,9 +168,12 @@ def _nonce_attribute(nonce: str | None) -> str:
         return attribute
     if not isinstance(nonce, str):
         raise ValueError("a CSP nonce must be base64 or base64url text (1-256 characters)")
-    # A str subclass is read as its plain text, and that text is what is checked
-    # and written: its methods and __html__ could say anything.
-    text = str.__str__(nonce)
+    # What is checked and written is plain text: a str subclass's methods and
+    # __html__ could say anything. A lazy proxy that passes for a str (Django's
+    # request.csp_nonce) is evaluated to its text first.
+    text = nonce if issubclass(type(nonce), str) else str(nonce)
+    if type(text) is not str:
+        text = str.__str__(text)
     # str methods instead of a regex: a fresh nonce arrives on every request.
     body = text.rstrip("=")
     if not body or len(text) - len(body) > 2 or len(body) > 256 or body.strip(_BASE64_CHARS):
@@ -249,7 +252,7 @@ def render_profile_set(
     browser console: ``console.warn`` with field paths and rule codes, never values.
 
     >>> print(render_profile_set({"email": "jane@mail.com", "first_name": "</script>"}))
-    <script>typeof window.personaclick...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
+    <script>...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
     """
     if consent is not None and consent is not True:
         if consent is False:
@@ -455,7 +458,7 @@ def render_call(
     ``consent=False`` renders nothing.
 
     >>> print(render_call("track", "view", {"id": "SKU-1"}))
-    <script>typeof window.personaclick...personaclick("track","view",{"id":"SKU-1"});</script>
+    <script>...personaclick("track","view",{"id":"SKU-1"});</script>
     """
     if consent is not None and consent is not True:
         if consent is False:

@@ -14,6 +14,8 @@ RULES: dict[str, str] = {
     "invalid_text": "text with control characters, lone surrogates, or (ids) whitespace",
     "too_long": "text longer than 256 characters",
     "too_many": "a list or object with more than 20 entries",
+    "too_large": "custom properties beyond one snippet's budget: 64 names, 512 values, "
+                 "16,384 characters",
     "invalid_id": "id is not a positive integer or non-empty text",
     "invalid_email": "not a valid email address (WHATWG syntax, IDN domains allowed)",
     "invalid_phone": "not 7 to 15 digits after removing separators, '+' or '00'",

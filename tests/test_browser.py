@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import random
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,69 @@ from .browser_support import (
 NONCE = "c2VjcmV0LW5vbmNlLTE="
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
 STRICT_CSP = f"script-src 'nonce-{NONCE}' 'strict-dynamic'; object-src 'none'; base-uri 'none'"
+
+
+def png_pixels(data: bytes) -> list[tuple[int, int, int]]:
+    """The RGB pixels of an 8-bit RGB/RGBA PNG (what Chromium writes), stdlib only."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, []
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert (depth, colour, interlace) in ((8, 2, 0), (8, 6, 0))
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat.append(body)
+    raw = zlib.decompress(b"".join(idat))
+    stride = width * bpp
+    prev = bytearray(stride)
+    pixels = []
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            if kind == 1:
+                line[i] = (line[i] + a) & 255
+            elif kind == 2:
+                line[i] = (line[i] + b) & 255
+            elif kind == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                c = prev[i - bpp] if i >= bpp else 0
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        pixels += [tuple(line[x:x + 3]) for x in range(0, stride, bpp)]
+        prev = line
+    assert len(pixels) == width * height
+    return pixels  # type: ignore[return-value]
+
+
+def near(pixels: list[tuple[int, int, int]], colour: str, tolerance: int = 24) -> int:
+    """How many pixels are within ``tolerance`` (per channel) of ``#rrggbb``."""
+    want = bytes.fromhex(colour[1:])
+    return sum(all(abs(p - w) <= tolerance for p, w in zip(pixel, want, strict=True))
+               for pixel in pixels)
+
+
+# From templates/_style.css: --ink (text), --bg (table header), --ok / --bad (verdict).
+INK, HEADER_BG, OK_GREEN, BAD_RED = "#1b1f24", "#f6f8fa", "#1a7f37", "#cf222e"
+
+
+def what_is_shown(verdict: bytes, table: bytes) -> dict[str, bool]:
+    """What a person sees: a green verdict (not the red "did not run") and a filled table."""
+    shown, cells = png_pixels(verdict), png_pixels(table)
+    return {
+        "green verdict": near(shown, OK_GREEN) > 100,
+        "no red verdict": near(shown, BAD_RED) == 0 and len(set(shown)) > 1,
+        "anti-aliased text": len(set(cells)) > 20,  # many shades, not a flat box
+        "dark table text": near(cells, INK) > 500,
+        "table header": near(cells, HEADER_BG, 2) > 1000,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +139,29 @@ def test_example_page_records_the_checked_profile(browser: BrowserContext, tmp_p
         assert page.console_errors == []  # type: ignore[attr-defined]
         assert page.external_requests == []  # type: ignore[attr-defined]
         page.screenshot(path=str(tmp_path / "desktop.png"), full_page=True)
+        desktop = page.viewport_size
+        boxes = [page.locator(f"#{name}").bounding_box() for name in ("verdict", "fields")]
+        # The table's top (header and first rows): decoding in Python is slow.
+        clips = [{"x": box["x"], "y": box["y"], "width": box["width"],
+                  "height": min(box["height"], 300)} for box in boxes if box]
+        assert len(clips) == 2
+        shown = what_is_shown(*(page.screenshot(clip=clip, full_page=True) for clip in clips))
+        assert all(shown.values()), shown
         # Readable on a phone: nothing wider than a 360 px screen.
         page.set_viewport_size({"width": 360, "height": 740})
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
-        page.screenshot(path=str(tmp_path / "phone.png"))
-    assert (tmp_path / "phone.png").stat().st_size > 0
+        phone = page.screenshot(path=str(tmp_path / "phone.png"))
+        verdict = page.locator("#verdict").bounding_box()
+        assert verdict is not None
+        assert verdict["y"] + verdict["height"] <= 740  # the verdict is on the first screen
+        assert near(png_pixels(phone), OK_GREEN) > 100
+        # The same regions of a blank page fail every check: they can tell.
+        assert desktop is not None
+        page.set_viewport_size(desktop)
+        page.set_content("<body style='margin:0;height:5000px'></body>")
+        blank = what_is_shown(*(page.screenshot(clip=clip, full_page=True) for clip in clips))
+        assert not any(blank.values()), blank
+        assert near(png_pixels(page.screenshot()), OK_GREEN) == 0
     assert server.requests == ["/page.html"]
 
 

@@ -28,6 +28,7 @@ TODAY = local_today()
 # Inputs that break each rule: (profile, custom). Every code in RULES must be
 # produced by at least one of these, so a new rule without a test fails here.
 RULE_TRIGGERS: list[tuple[dict[str, Any], dict[str, Any] | None]] = [
+    ({}, {f"p{i}": i for i in range(65)}),
     ({"firstname": "Jane"}, None),
     ({"location": 42}, None),
     ({"first_name": "Ja\x00ne"}, None),
@@ -119,9 +120,12 @@ def test_input_kinds_give_the_same_payload(make: Any) -> None:
     assert result.payload == EXPECTED
 
 
-def test_check_result_of_a_check_result_is_itself() -> None:
-    first = check_profile(DATA)
-    assert check_profile(first) is first
+def test_a_check_result_is_checked_again_and_keeps_its_problems() -> None:
+    first = check_profile({**DATA, "age": True}, custom={"size": 38})
+    again = check_profile(first)
+    assert again is not first  # never trusted: its payload may have changed since
+    assert again.payload == first.payload == {**EXPECTED, "size": 38}
+    assert again.problems == first.problems
     assert check_profile(first, custom={"vip": True}).payload == {**EXPECTED, "vip": True}
 
 

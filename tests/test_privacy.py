@@ -44,19 +44,31 @@ CORPUS: list[tuple[str, Any, str]] = [
 
 
 def distinctive(value: Any) -> list[str]:
-    """The pieces of ``value`` that must never show up in a message."""
+    """The pieces of ``value`` that must never show up in a message (case-folded)."""
     text = str(value)
     pieces = {text, text.strip()}
     if "@" in text:
         pieces.update(part for part in text.replace("<", " ").replace(">", " ").split()
                       if "@" in part)
-    return [p for p in pieces if len(p) >= 4]
+    # Nothing is dropped: a piece too short to be distinctive is a bad test value.
+    short = [p for p in pieces if len(p) < 3]
+    assert not short, f"test value too short to search for: {short!r}"
+    return sorted(p.casefold() for p in pieces)
 
 
 def assert_no_values(message: str, values: list[Any]) -> None:
+    folded = message.casefold()
     for value in values:
         for piece in distinctive(value):
-            assert piece not in message, f"input value leaked into: {message!r}"
+            assert piece not in folded, f"input value leaked into: {message!r}"
+
+
+@pytest.mark.parametrize("value", [value for _, value, _ in CORPUS])
+def test_every_value_is_really_searched_for(value: Any) -> None:
+    # A message carrying the value (as is, or upper-cased) must be caught.
+    for leak in (str(value), str(value).upper()):
+        with pytest.raises(AssertionError, match="leaked"):
+            assert_no_values(f"last_name: {leak} [placeholder_name]", [value])
 
 
 @pytest.mark.parametrize(("field", "value", "code"), CORPUS)
@@ -90,7 +102,6 @@ def test_single_field_messages(
 
 def test_whole_corpus_in_one_profile(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="pc_snippets")
-    values = [value for _, value, _ in CORPUS]
     data: dict[str, Any] = {}
     kids = []
     for field, value, _ in CORPUS:
@@ -100,6 +111,9 @@ def test_whole_corpus_in_one_profile(caplog: pytest.LogCaptureFixture) -> None:
             continue
         data[field] = value
     data["kids"] = kids
+    # Only the values that went in (the others are covered one by one above).
+    values = [v for k, v in data.items() if k != "kids"]
+    values += [v for kid in kids for v in kid.values()]
     custom = {"secret_note": "zqxw\x00custom", "Bad-Key": "zqxw-custom-value"}
     render_profile_set(data, custom=custom)
     everything = "\n".join(record.getMessage() for record in caplog.records)

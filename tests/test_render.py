@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -91,9 +96,39 @@ def test_deterministic_output() -> None:
     set_memo_size(0)
     outputs |= {str(render_profile_set(dict(EXAMPLE_PROFILE))) for _ in range(5)}
     assert len(outputs) == 1
-    assert render_profile_get(callback="a.b") == render_profile_get(callback="a.b")
-    assert render_init(SHOP_ID, stream="web") == render_init(SHOP_ID, stream="web")
-    assert render_call("track", "view", {"a": 1}) == render_call("track", "view", {"a": 1})
+
+
+DETERMINISM_SCRIPT = f"""
+import datetime, json
+from pc_snippets import EXAMPLE_PROFILE, render_call, render_init, render_profile_get
+from pc_snippets import render_profile_set
+print(json.dumps([render_profile_get(callback="a.b"), render_init("{SHOP_ID}", stream="web"),
+                  render_call("track", "view", {{"a": 1}}),
+                  render_profile_set(EXAMPLE_PROFILE, today=datetime.date(2024, 6, 1))]))
+"""
+
+
+def test_deterministic_across_processes() -> None:
+    # Fresh interpreters (empty caches, other hash seeds) must render the same text.
+    get = render_profile_get(callback="a.b")
+    init = render_init(SHOP_ID, stream="web")
+    call = render_call("track", "view", {"a": 1})
+    profile = render_profile_set(EXAMPLE_PROFILE, today=datetime.date(2024, 6, 1))
+    for seed in ("1", "2"):
+        fresh = subprocess.run(
+            [sys.executable, "-c", DETERMINISM_SCRIPT], capture_output=True, text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed}, check=True, timeout=60,
+        )
+        assert json.loads(fresh.stdout) == [get, init, call, profile]
+    # And what the text does, checked in V8.
+    engine = captured_handler(get)
+    engine.run("window.a = {b: function (p) { window.__got = p; }};")
+    answer(engine)
+    assert engine.json("__got") == PROFILE_ANSWER
+    assert run_snippet(init) == [["init", SHOP_ID, "web"]]
+    assert run_snippet(call) == [["track", "view", {"a": 1}]]
+    expected = check_profile(EXAMPLE_PROFILE, today=datetime.date(2024, 6, 1)).payload
+    assert run_snippet(profile) == [["profile", "set", expected]]
 
 
 def test_profile_set_accepts_a_check_result() -> None:
@@ -237,10 +272,12 @@ def test_callback_error_does_not_stop_the_event() -> None:
 
 FILL_SHIM = """
 var __elements = [];
+function HTMLElement() {}
 function fakeElement(path) {
-  var el = {path: path, textContent: "untouched", htmlWrites: 0,
+  var el = Object.assign(Object.create(HTMLElement.prototype), {
+            path: path, textContent: "untouched", htmlWrites: 0, localName: "span",
             getAttribute: function (name) {
-              return name === "data-personaclick-profile" ? this.path : null; }};
+              return name === "data-personaclick-profile" ? this.path : null; }});
   Object.defineProperty(el, "innerHTML", {
     get: function () { return ""; }, set: function (v) { this.htmlWrites++; }});
   Object.defineProperty(el, "outerHTML", {
@@ -419,11 +456,13 @@ PROFILES = [
 
 
 def test_memo_on_and_off_give_the_same_output() -> None:
-    with_memo = [str(render_profile_set(p)) for p in PROFILES * 2]
+    # Remembered from the second sighting on, so the memo answers the third pass.
+    with_memo = [str(render_profile_set(p)) for p in PROFILES * 3]
+    assert len(pc_snippets.memo._entries) == len(PROFILES)
     set_memo_size(0)
-    without = [str(render_profile_set(p)) for p in PROFILES * 2]
+    without = [str(render_profile_set(p)) for p in PROFILES * 3]
     assert with_memo == without
-    for html, profile in zip(with_memo, PROFILES, strict=False):
+    for html, profile in zip(with_memo, PROFILES * 3, strict=True):
         assert run_snippet(html) == [["profile", "set", check_profile(profile).payload]]
 
 
