@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping, MutableMapping
+import secrets
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,6 +33,7 @@ from .serialize import dumps_js
 
 __all__ = [
     "DEFAULT",
+    "SANDBOX_CONTEXT",
     "SEND_ONCE_SESSION_KEY",
     "ContextLike",
     "Hooks",
@@ -38,10 +41,13 @@ __all__ = [
     "Settings",
     "StaticHooks",
     "absent",
+    "call_value",
+    "consent_decision",
     "context_nonce",
     "context_value",
     "defined",
     "is_anonymous",
+    "make_private",
     "nonce_text",
     "private_cache_control",
     "render_call_for",
@@ -49,10 +55,14 @@ __all__ = [
     "render_profile_get_for",
     "render_profile_set_for",
     "settings_problems",
+    "streamed_body",
 ]
 
 #: Session key holding the send-once fingerprint (never the data itself).
 SEND_ONCE_SESSION_KEY = "_personaclick_profile"
+# The send-once salt: random per session, stored next to the fingerprint.
+_SALT_BYTES = 16
+_SALT_HEX_LENGTH = 2 * _SALT_BYTES
 
 
 class _Default:
@@ -92,6 +102,9 @@ class Settings:
     api_host: str | None = None
     cdn_host: str | None = None
     guard: Guard | None = field(default=None, compare=False)
+    #: Development mode (the framework's debug flag): dropped fields are also named
+    #: in the browser console (path and rule code, never the value).
+    debug: bool = False
 
 
 #: Setting name suffix -> (Settings attribute, accepted types, meaning) for readers.
@@ -187,7 +200,8 @@ def settings_from(values: Mapping[str, Any]) -> Settings:
     """Build :class:`Settings` from checked values (see :func:`settings_problems`)."""
     known = {name: values[name] for name in SETTING_NAMES.values() if name in values}
     guard = guard_from(values.get("guard_disabled"), values.get("placeholder_domains"))
-    return Settings(**known, guard=guard)
+    # debug is the framework's own flag (DEBUG, app.debug), not a PERSONACLICK_ setting.
+    return Settings(**known, guard=guard, debug=bool(values.get("debug", False)))
 
 
 def is_anonymous(user: Any) -> bool:
@@ -205,6 +219,32 @@ def is_anonymous(user: Any) -> bool:
     return getattr(user, "is_authenticated", True) is False
 
 
+#: The render context of the sandboxed Jinja template whose tag or global is running
+#: (:mod:`pc_snippets.jinja` sets it around them), else ``None``. A sandboxed template
+#: is untrusted: any callable the pipeline finds (a ``csp_nonce`` the template set, a
+#: ``request`` it faked) may have been handed over by the template, so it is called
+#: the way the template itself would call it, through the sandbox's rules.
+SANDBOX_CONTEXT: ContextVar[JinjaContext | None] = ContextVar(
+    "pc_snippets_sandbox_context", default=None
+)
+
+
+def call_value(function: Callable[[], Any]) -> Any:
+    """``function()``; while a sandboxed template renders, through its sandbox.
+
+    A sandboxed template's ``{{ f() }}`` runs ``environment.call``, which refuses
+    ``@jinja2.sandbox.unsafe`` callables and Django's ``alters_data`` with
+    ``SecurityError``; a tag must not be a way around that.
+
+    >>> call_value(lambda: "abc")
+    'abc'
+    """
+    context = SANDBOX_CONTEXT.get()
+    if context is None:
+        return function()
+    return context.environment.call(context, function)  # type: ignore[attr-defined]
+
+
 def nonce_text(value: Any) -> str | None:
     """A nonce as text, from a string, a lazy object or a zero-argument callable.
 
@@ -216,10 +256,12 @@ def nonce_text(value: Any) -> str | None:
     """
     if value is None:
         return None
-    if value.__class__ is str:  # the common case: no call, no copy
+    # type(), not __class__: a lazy nonce (django-csp's request.csp_nonce) reports
+    # __class__ str but is a proxy, which the core refuses; str() below unwraps it.
+    if type(value) is str:  # the common case: no call, no copy
         return value or None
     if callable(value) and not isinstance(value, str):
-        value = value()  # Flask-Talisman's csp_nonce() template global
+        value = call_value(value)  # Flask-Talisman's csp_nonce() template global
         if value is None:
             return None
     text = str(value)
@@ -235,7 +277,7 @@ def context_nonce(context: ContextLike) -> str | None:
     """
     value = context_value(context, "csp_nonce")
     if value is not None:
-        if value.__class__ is str and value:  # the common case, decided without more calls
+        if type(value) is str and value:  # the common case, decided without more calls
             return value
         nonce = nonce_text(defined(value))
         if nonce is not None:
@@ -283,8 +325,11 @@ def defined(value: Any) -> Any:
 class SendOnce:
     """Skip a ``profile set`` identical to one already rendered in this session.
 
-    Only an HMAC of the payload is stored (session cookies are often readable by
-    the visitor; a plain hash of an email could be confirmed by guessing).
+    Only ``salt:HMAC(secret, salt + payload)`` is stored. Keyed, because session
+    cookies are often readable by the visitor (a plain hash of an email could be
+    confirmed by guessing); salted per session, so the same data gives a
+    different value in every session: a leaked secret does not let one cookie be
+    tested against guessed emails with a table made once, nor link sessions.
 
     >>> session: dict[str, str] = {}
     >>> once = SendOnce(session, b"secret")
@@ -292,6 +337,10 @@ class SendOnce:
     >>> once.seen(result), once.remember(result), once.seen(result)
     (False, None, True)
     >>> "jane" in str(session)
+    False
+    >>> other: dict[str, str] = {}
+    >>> SendOnce(other, b"secret").remember(result)
+    >>> other == session  # the same data, another session: another salt
     False
     """
 
@@ -305,21 +354,37 @@ class SendOnce:
         self._session = session
         self._key = hashlib.sha256(b"pc_snippets.send_once\x00" + secret).digest()
 
-    def fingerprint(self, result: CheckResult) -> str:
-        """HMAC-SHA256 of exactly the JavaScript data that would be sent."""
-        data = dumps_js(result.payload).encode("utf-8")
+    def fingerprint(self, result: CheckResult, salt: str) -> str:
+        """HMAC-SHA256 of ``salt`` and exactly the JavaScript data that would be sent."""
+        # The salt has a fixed length (hex), so salt + data cannot be read two ways.
+        data = salt.encode("ascii") + dumps_js(result.payload).encode("utf-8")
         return hmac.new(self._key, data, hashlib.sha256).hexdigest()
+
+    def _stored(self) -> tuple[str, str] | None:
+        # (salt, fingerprint) from the session; None for nothing (or anything else).
+        stored = self._session.get(SEND_ONCE_SESSION_KEY)
+        if not isinstance(stored, str):
+            return None
+        salt, colon, mac = stored.partition(":")
+        if not colon or len(salt) != _SALT_HEX_LENGTH:
+            return None
+        return salt, mac
 
     def seen(self, result: CheckResult) -> bool:
         """Whether this exact payload was rendered earlier in the session."""
-        stored = self._session.get(SEND_ONCE_SESSION_KEY)
-        return isinstance(stored, str) and hmac.compare_digest(stored, self.fingerprint(result))
+        stored = self._stored()
+        if stored is None:
+            return False
+        salt, mac = stored
+        return hmac.compare_digest(mac, self.fingerprint(result, salt))
 
     def remember(self, result: CheckResult) -> None:
-        """Record that this payload was rendered."""
-        fingerprint = self.fingerprint(result)
-        if self._session.get(SEND_ONCE_SESSION_KEY) != fingerprint:
-            self._session[SEND_ONCE_SESSION_KEY] = fingerprint
+        """Record that this payload was rendered (keeping the session's salt)."""
+        stored = self._stored()
+        salt = stored[0] if stored is not None else secrets.token_hex(_SALT_BYTES)
+        value = f"{salt}:{self.fingerprint(result, salt)}"
+        if self._session.get(SEND_ONCE_SESSION_KEY) != value:
+            self._session[SEND_ONCE_SESSION_KEY] = value
 
 
 class Hooks:
@@ -384,8 +449,25 @@ class StaticHooks(Hooks):
         return self._settings
 
 
+def consent_decision(value: Any, source: str) -> bool | None:
+    """``value`` if it is ``True``, ``False`` or ``None``; else ``TypeError`` naming ``source``.
+
+    Fail closed: ``0``, ``""`` or ``"no"`` from a consent setting or callable must
+    not be read as a decision either way (the message names the type, never the value).
+
+    >>> consent_decision(None, "consent")
+    >>> consent_decision("no", "PERSONACLICK_CONSENT")
+    Traceback (most recent call last):
+    TypeError: PERSONACLICK_CONSENT must be True, False or None, not a str
+    """
+    if value is None or value is True or value is False:
+        return value
+    raise TypeError(f"{source} must be True, False or None, not a {type(value).__name__}")
+
+
 def _combine_consent(explicit: bool | None, found: bool | None) -> bool | None:
     # A template may withhold consent but never grant what the app's decision refused.
+    consent_decision(explicit, "consent")  # "no" must fail, not read as "no decision"
     if found is False or explicit is False:
         return False
     return explicit if explicit is not None else found
@@ -445,10 +527,14 @@ def render_profile_set_for(
     Renders nothing when the adapter is disabled, the visitor is anonymous or did
     not consent, nothing valid remains, or (send-once) the same data was already
     rendered in this session. Strict mode raises :class:`~pc_snippets.ProfileError`.
+    In debug (``settings.debug``) dropped fields are also named in a ``console.warn``
+    (a warn-only script when nothing valid remains).
     """
     settings, found, found_nonce = hooks.inputs(context)
     if not settings.enabled:
         return Markup()
+    if consent is not None:
+        consent_decision(consent, "consent")  # consent="no" must not send the profile
     if profile is DEFAULT:
         profile = hooks.profile(context)
     elif isinstance(profile, Undefined):  # a template's missing variable: no visitor
@@ -464,7 +550,7 @@ def render_profile_set_for(
         try:
             html = render_profile_set(
                 data, custom=custom, guard=settings.guard, strict=strict,
-                nonce=nonce if nonce is not None else found_nonce,
+                nonce=nonce if nonce is not None else found_nonce, debug=settings.debug,
             )
         except ValueError:
             # A refused nonce (raised before any work) or a strict-mode
@@ -478,12 +564,19 @@ def render_profile_set_for(
             return html
     result = check_profile(data, custom=custom, guard=settings.guard, strict=strict)
     if not result.payload:
-        # Nothing to send; let the core log what was refused.
-        return render_profile_set(result)
+        # Nothing to send; let the core log what was refused (in debug it also
+        # renders the console warning, which needs the nonce to run under a CSP).
+        if not settings.debug:
+            return render_profile_set(result)
+        return render_profile_set(
+            result, nonce=nonce if nonce is not None else found_nonce, debug=True
+        )
     once = hooks.send_once(context) if settings.send_once else None
     if once is not None and once.seen(result):
         return Markup()
-    html = render_profile_set(result, nonce=nonce if nonce is not None else found_nonce)
+    html = render_profile_set(
+        result, nonce=nonce if nonce is not None else found_nonce, debug=settings.debug
+    )
     hooks.personal_data_rendered(context)
     if once is not None:
         once.remember(result)
@@ -497,18 +590,22 @@ def render_profile_get_for(
     callback: str | None = None,
     event: str | bool | None = None,
     fill: bool = False,
+    fill_root: str | None = None,
     spa: bool | None = None,
     nonce: str | None = None,
     consent: bool | None = None,
 ) -> Markup:
     """``profile get`` with the adapter's nonce and consent (nothing without consent)."""
     settings, found, found_nonce = hooks.inputs(context)
+    if consent is not None:
+        consent_decision(consent, "consent")
     if not settings.enabled or consent is False or found is False:
         return Markup()
     return render_profile_get(
         callback=callback,
         event=event,
         fill=fill,
+        fill_root=fill_root,
         nonce=nonce if nonce is not None else found_nonce,
         spa=settings.spa if spa is None else spa,
     )
@@ -524,6 +621,8 @@ def render_call_for(
 ) -> Markup:
     """Any other SDK command (``track`` ...) with the adapter's nonce and consent."""
     settings, found, found_nonce = hooks.inputs(context)
+    if consent is not None:
+        consent_decision(consent, "consent")
     if not settings.enabled or consent is False or found is False:
         return Markup()
     return render_call(command, *args, nonce=nonce if nonce is not None else found_nonce)
@@ -551,3 +650,69 @@ def private_cache_control(value: str | None) -> str:
             continue
         kept.append(directive)
     return ", ".join(["private", *kept])
+
+
+#: Headers giving shared caches (CDNs, reverse proxies) rules of their own, which
+#: they obey *instead of* Cache-Control: ``CDN-Cache-Control`` (RFC 9213, and
+#: Cloudflare's and Akamai's variants), ``Surrogate-Control`` (Fastly, Varnish,
+#: Akamai) and Akamai's ``Edge-Control``. Left in place, "private" would not reach them.
+SHARED_CACHE_HEADERS = (
+    "CDN-Cache-Control",
+    "Cloudflare-CDN-Cache-Control",
+    "Akamai-Cache-Control",
+    "Surrogate-Control",
+    "Edge-Control",
+)
+
+
+class _Headers(Protocol):
+    """What the frameworks' header objects share (Werkzeug, Django, Starlette)."""
+
+    def get(self, key: str, /) -> str | None: ...
+    def __setitem__(self, key: str, value: str, /) -> None: ...
+    def __contains__(self, key: str, /) -> bool: ...
+    def __delitem__(self, key: str, /) -> None: ...
+
+
+def make_private(headers: _Headers) -> None:
+    """Mark a response that carries (or may carry) one visitor's data, in place.
+
+    ``Cache-Control`` becomes private (:func:`private_cache_control`), and the
+    headers meant for shared caches only (:data:`SHARED_CACHE_HEADERS`) are removed:
+    a CDN honours ``CDN-Cache-Control: max-age=600`` whatever ``Cache-Control``
+    says. Removed rather than set to ``no-store``: without them every shared cache
+    falls back to ``Cache-Control`` (RFC 9213), which now says ``private``, and no
+    CDN-specific value has to be invented.
+
+    >>> headers = {"Cache-Control": "public, max-age=60", "CDN-Cache-Control": "max-age=60"}
+    >>> make_private(headers)
+    >>> headers
+    {'Cache-Control': 'private, max-age=60'}
+    """
+    headers["Cache-Control"] = private_cache_control(headers.get("Cache-Control"))
+    for name in SHARED_CACHE_HEADERS:
+        if name in headers:
+            del headers[name]
+
+
+# Streamed responses. When a body streams (Flask's stream_with_context and
+# stream_template, Starlette's StreamingResponse, Django's StreamingHttpResponse),
+# its headers go out before it is produced: tags in it run after the adapter's
+# last chance to change the headers, so whether it will carry profile data cannot
+# be known in time. The rule, the same in every adapter: a response whose body is
+# still to be produced when its headers are final is marked private up front,
+#  - whoever the visitor: an anonymous visitor's page can still render another
+#    person's profile ({% personaclick_profile_set order.customer %});
+#  - whatever the settings: the response hook cannot know which environment, or
+#    whether a template at all, will produce the body.
+# "Still to be produced" is a streaming body without a Content-Length: a body of
+# known length was complete before its headers, or is a file (Flask's send_file,
+# Django's and Starlette's FileResponse), and keeps its caching; so do bodiless
+# statuses (1xx, 204, 304: a 304's headers would update a cached public copy).
+def streamed_body(status: int, streaming: bool, content_length: str | None) -> bool:
+    """Whether a response must be private because its body streams (rule above).
+
+    >>> streamed_body(200, True, None), streamed_body(200, True, "120")
+    (True, False)
+    """
+    return streaming and content_length is None and status >= 200 and status not in (204, 304)

@@ -15,12 +15,16 @@
 Configuration (read once, by :meth:`PersonaClick.init_app`):
 
 ``PERSONACLICK_SHOP_ID`` (required while enabled), ``PERSONACLICK_STREAM``,
-``PERSONACLICK_ENABLED`` (``True``), ``PERSONACLICK_STRICT`` (default: on when
-``app.debug`` or ``app.testing``), ``PERSONACLICK_SEND_ONCE`` (``False``),
+``PERSONACLICK_ENABLED`` (``True``), ``PERSONACLICK_STRICT`` (``False``: a bad field
+is dropped and logged, never a broken page), ``PERSONACLICK_SEND_ONCE`` (``False``),
 ``PERSONACLICK_COOKIELESS``, ``PERSONACLICK_SPA`` (``False``),
 ``PERSONACLICK_API_HOST``, ``PERSONACLICK_CDN_HOST``,
 ``PERSONACLICK_GUARD_DISABLED`` and ``PERSONACLICK_PLACEHOLDER_DOMAINS`` (lists),
-``PERSONACLICK_CONSENT`` (a callable returning ``True``/``False``/``None``).
+``PERSONACLICK_CONSENT`` (a callable returning ``True``/``False``/``None``; anything
+else raises ``TypeError``).
+
+While ``app.debug`` is on, each dropped field is also named (path and rule code,
+never the value) in a ``console.warn`` on the page.
 """
 
 from __future__ import annotations
@@ -49,15 +53,17 @@ from ._integration import (
     Hooks,
     SendOnce,
     Settings,
+    consent_decision,
     context_value,
     defined,
+    make_private,
     nonce_text,
-    private_cache_control,
     render_init_for,
     render_profile_get_for,
     render_profile_set_for,
     settings_from,
     settings_problems,
+    streamed_body,
 )
 from .jinja import hooks_for, set_hooks
 
@@ -77,10 +83,10 @@ class _State:
     """What ``init_app`` stored for one app (``app.extensions["personaclick"]``)."""
 
     extension: PersonaClick
-    lenient: Settings
-    strict: Settings
-    # None: PERSONACLICK_STRICT not configured, follow app.debug / app.testing.
-    strict_configured: bool | None
+    settings: Settings
+    # The same with debug on, used while app.debug is (it may be switched on after
+    # init_app: app.run(debug=True)).
+    debug: Settings
     consent: Callable[[], bool | None] | None
 
 
@@ -116,11 +122,8 @@ class _FlaskHooks(Hooks):
 
     def settings(self, context: ContextLike) -> Settings:
         state = self._state
-        strict = state.strict_configured
-        if strict is None:
-            config = self._config  # app.debug and app.testing, without their descriptors
-            strict = bool(config["DEBUG"] or config["TESTING"])
-        return state.strict if strict else state.lenient
+        # app.debug without its descriptor (this runs for every tag).
+        return state.debug if self._config["DEBUG"] else state.settings
 
     def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
         # settings(), consent() and nonce() in one go, the request proxy unwrapped
@@ -131,17 +134,17 @@ class _FlaskHooks(Hooks):
             return settings, None, None
         decide = state.extension._consent_loader or state.consent
         value = context_value(context, "csp_nonce")
-        if value.__class__ is str and value and decide is None:
+        if type(value) is str and value and decide is None:
             return settings, None, value  # the template's own nonce: no request needed
         current = _current_request()
         if current is None:
             # No request, so no response and no CSP: only a nonce the template was
             # handed as text is used (Talisman's csp_nonce() fails outside a request).
-            return settings, None, value if value.__class__ is str and value else None
+            return settings, None, value if type(value) is str and value else None
         consent = None if decide is None else _consent(decide, current)
         # The template's csp_nonce (a value, or Talisman's csp_nonce() global) first,
         # as everywhere; then the request's (Flask-Talisman sets request.csp_nonce).
-        if value.__class__ is str and value:
+        if type(value) is str and value:
             return settings, consent, value
         nonce = None if value is None else nonce_text(defined(value))
         if nonce is None:
@@ -175,8 +178,7 @@ def _consent(decide: Callable[[], bool | None], current: Request) -> bool | None
     # Asked once per request, however many tags and templates.
     decision: Any = getattr(current, _R_CONSENT, _UNSET)
     if decision is _UNSET:
-        decision = decide()
-        decision = None if decision is None else bool(decision)
+        decision = consent_decision(decide(), "the PersonaClick consent callable")
         setattr(current, _R_CONSENT, decision)
     return decision  # type: ignore[no-any-return]
 
@@ -190,11 +192,17 @@ def _private_when_personal(response: Response) -> Response:
     # A shared cache must never hand one visitor's profile snippet to another.
     # A template still being rendered now is streamed (stream_template): its tags
     # run after the headers are sent, so it is private whatever it will contain.
+    # So is any other streamed body (a stream_with_context generator rendering
+    # templates later): the rule is _integration.streamed_body's. Error pages pass
+    # here too (Flask runs after_request for an errorhandler's response).
     current = _current_request()
-    if getattr(current, _R_PRIVATE, False) or getattr(current, _R_RENDERING, 0):
-        response.headers["Cache-Control"] = private_cache_control(
-            response.headers.get("Cache-Control")
-        )
+    if (
+        getattr(current, _R_PRIVATE, False)
+        or getattr(current, _R_RENDERING, 0)
+        or streamed_body(response.status_code, response.is_streamed,
+                         response.headers.get("Content-Length"))
+    ):
+        make_private(response.headers)
     return response
 
 
@@ -244,12 +252,10 @@ class PersonaClick:
             messages.append("PERSONACLICK_SEND_ONCE needs SECRET_KEY (it uses the session)")
         if messages:
             raise RuntimeError("PersonaClick is misconfigured: " + "; ".join(messages))
-        strict_configured = values.pop("strict", None)
         state = _State(
             extension=self,
-            lenient=settings_from({**values, "strict": False}),
-            strict=settings_from({**values, "strict": True}),
-            strict_configured=strict_configured,
+            settings=settings_from(values),
+            debug=settings_from({**values, "debug": True}),
             consent=consent,
         )
         app.extensions[EXTENSION_KEY] = state

@@ -16,14 +16,18 @@ Tags and globals take the same arguments:
 - ``personaclick_init`` (``stream``, ``spa``, ``device_id``, ``nonce``, ``consent``)
 - ``personaclick_profile_set [profile]`` (``custom``, ``strict``, ``nonce``, ``consent``);
   without a profile, the environment's profile loader (adapters: the current user)
-- ``personaclick_profile_get`` (``callback``, ``event``, ``fill``, ``spa``, ``nonce``, ``consent``)
+- ``personaclick_profile_get`` (``callback``, ``event``, ``fill``, ``fill_root``, ``spa``,
+  ``nonce``, ``consent``)
 - ``personaclick_call command, args...`` (``nonce``, ``consent``)
 
 Settings are environment attributes, set with ``env.extend(...)``:
 ``personaclick_shop_id``, ``personaclick_stream``, ``personaclick_enabled``,
 ``personaclick_strict``, ``personaclick_cookieless``, ``personaclick_spa``,
 ``personaclick_api_host``, ``personaclick_cdn_host``, ``personaclick_guard``,
-``personaclick_consent`` (bool, or a callable taking the template context) and
+``personaclick_debug`` (``False``; ``True``: dropped fields are also named in a
+``console.warn``, path and rule code only),
+``personaclick_consent`` (``True``/``False``/``None``, or a callable taking the
+template context and returning one of them; anything else raises ``TypeError``) and
 ``personaclick_profile_loader`` (a callable taking the template context).
 Framework adapters install their own hooks with :func:`set_hooks` (a
 :class:`~pc_snippets._integration.Hooks`).
@@ -31,6 +35,12 @@ Framework adapters install their own hooks with :func:`set_hooks` (a
 The nonce is found without the template passing it: an explicit ``nonce=``
 first, then the context's ``csp_nonce`` (value or callable), then
 ``request.csp_nonce``.
+
+In a :class:`~jinja2.sandbox.SandboxedEnvironment` the template is untrusted: the
+shop id and hosts come only from the environment's settings (no tag, global or
+filter takes them from the template), and a callable the pipeline finds (a
+``csp_nonce`` callable) is called through the sandbox's ``environment.call``,
+so an ``@unsafe`` one raises :class:`~jinja2.sandbox.SecurityError` there.
 """
 
 from __future__ import annotations
@@ -50,9 +60,11 @@ from markupsafe import Markup
 
 from ._integration import (
     DEFAULT,
+    SANDBOX_CONTEXT,
     Hooks,
     Settings,
     absent,
+    consent_decision,
     context_nonce,
     render_call_for,
     render_init_for,
@@ -74,6 +86,7 @@ _SETTING_ATTRIBUTES: dict[str, Any] = {
     "personaclick_api_host": None,
     "personaclick_cdn_host": None,
     "personaclick_guard": None,
+    "personaclick_debug": False,
 }
 _SETTING_NAMES = tuple(_SETTING_ATTRIBUTES)
 _CONSENT_NAME = "personaclick_consent"
@@ -84,7 +97,7 @@ _TAG_KEYWORDS: dict[str, frozenset[str]] = {
     "personaclick_init": frozenset({"stream", "spa", "device_id", "nonce", "consent"}),
     "personaclick_profile_set": frozenset({"custom", "strict", "nonce", "consent"}),
     "personaclick_profile_get": frozenset(
-        {"callback", "event", "fill", "spa", "nonce", "consent"}
+        {"callback", "event", "fill", "fill_root", "spa", "nonce", "consent"}
     ),
     "personaclick_call": frozenset({"nonce", "consent"}),
 }
@@ -133,9 +146,9 @@ class EnvironmentHooks(Hooks):
         if decide is None:
             consent = None
         elif callable(decide):
-            consent = _optional_bool(decide(context))
+            consent = consent_decision(decide(context), "the personaclick_consent callable")
         else:
-            consent = bool(decide)
+            consent = decide  # checked by _rebuild
         return settings, consent, context_nonce(context)
 
     def _rebuild(self) -> tuple[Settings, Any]:
@@ -143,15 +156,16 @@ class EnvironmentHooks(Hooks):
         present = tuple(name for name in _WATCHED_NAMES if name in attributes)
         read = operator.itemgetter(*present) if present else _read_nothing
         values = read(attributes)
-        shop_id, stream, enabled, strict, cookieless, spa, api_host, cdn_host, guard = map(
-            attributes.get, _SETTING_NAMES
-        )
+        (shop_id, stream, enabled, strict, cookieless, spa, api_host, cdn_host, guard,
+         debug) = map(attributes.get, _SETTING_NAMES)
         settings = Settings(
             shop_id=shop_id, stream=stream, enabled=enabled is not False,
             strict=bool(strict), cookieless=cookieless, spa=bool(spa), api_host=api_host,
-            cdn_host=cdn_host, guard=guard,
+            cdn_host=cdn_host, guard=guard, debug=bool(debug),
         )
         decide = attributes.get(_CONSENT_NAME)
+        if not callable(decide):
+            consent_decision(decide, _CONSENT_NAME)  # 0 or "no" is no decision: refuse
         self._state = (len(attributes), read, values, settings, decide)
         return settings, decide
 
@@ -165,10 +179,6 @@ class EnvironmentHooks(Hooks):
 
 def _read_nothing(attributes: dict[str, Any]) -> tuple[()]:
     return ()
-
-
-def _optional_bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
 
 
 def hooks_for(environment: Environment) -> Hooks:
@@ -252,8 +262,17 @@ class PersonaClickExtension(Extension):
         # Framework adapters replace the hooks with their own (set_hooks()).
         self.default_hooks: Hooks = EnvironmentHooks(environment)
         self.hooks: Hooks = self.default_hooks
-        environment.globals.update(_GLOBALS)
-        environment.filters.update(_TAG_FILTERS)
+        if environment.sandboxed:
+            # A sandboxed template is untrusted, and it can call any filter by name
+            # ({{ [x]|map("name", y) }}): the fast tag filters, which take the hooks
+            # and the context as arguments, would let it choose both (and so the
+            # shop id, the hosts, and callables to be called). They are not
+            # registered here; see _SANDBOXED_TAG_FILTERS.
+            environment.globals.update(_SANDBOXED_GLOBALS)
+            environment.filters.update(_SANDBOXED_TAG_FILTERS)
+        else:
+            environment.globals.update(_GLOBALS)
+            environment.filters.update(_TAG_FILTERS)
 
     def bind(self, environment: Environment) -> PersonaClickExtension:
         # An overlay (env.overlay()) copies the parent's attributes and gets a bound
@@ -315,6 +334,14 @@ class PersonaClickExtension(Extension):
         # known only at render time may be undefined, meaning "not given": those
         # tags go through a wrapper that drops them first.
         lineno = token.lineno
+        if self.environment.sandboxed:
+            # The filter finds the hooks and the context itself (see
+            # _SANDBOXED_TAG_FILTERS); the filtered value is a placeholder.
+            call = nodes.Filter(
+                nodes.Const(None, lineno=lineno), _SANDBOXED_TAG_NAMES[tag], args, kwargs,
+                None, None, lineno=lineno,
+            )
+            return nodes.Output([call], lineno=lineno)
         hooks = nodes.ExtensionAttribute(self.identifier, "hooks", lineno=lineno)
         if all(isinstance(keyword.value, nodes.Const) for keyword in kwargs):
             name = _PIPELINE_FILTERS[tag]
@@ -338,7 +365,9 @@ def _cleaning(render_for: Callable[..., Markup]) -> Callable[..., Markup]:
 
 _EXTENSION_ID = PersonaClickExtension.identifier
 
-# Filter names are private (using them directly is harmless: they are the tags).
+# Filter names are private. A template that names one directly chooses the hooks
+# and context it is called with; only a trusted (non-sandboxed) template can, and
+# such a template can run any code anyway. Sandboxed environments never get these.
 _PIPELINE: dict[str, Callable[..., Markup]] = {
     "personaclick_init": render_init_for,
     "personaclick_profile_set": render_profile_set_for,
@@ -350,4 +379,53 @@ _CLEANING_FILTERS = {tag: f"_{tag}_tag_cleaned" for tag in _PIPELINE}
 _TAG_FILTERS: dict[str, Callable[..., Markup]] = {
     **{_PIPELINE_FILTERS[tag]: render_for for tag, render_for in _PIPELINE.items()},
     **{_CLEANING_FILTERS[tag]: _cleaning(render_for) for tag, render_for in _PIPELINE.items()},
+}
+
+
+def _in_sandbox(function: Callable[..., Markup]) -> Callable[..., Markup]:
+    """A global for a sandboxed environment: ``function`` with :data:`SANDBOX_CONTEXT` set.
+
+    While it is set, a callable the pipeline finds (a nonce) is called through the
+    sandbox's ``environment.call`` (see :func:`~pc_snippets._integration.call_value`).
+    """
+
+    @pass_context
+    def sandboxed(context: Context, *args: Any, **options: Any) -> Markup:
+        token = SANDBOX_CONTEXT.set(context)
+        try:
+            return function(context, *args, **options)
+        finally:
+            SANDBOX_CONTEXT.reset(token)
+
+    return sandboxed
+
+
+def _sandboxed_tag(function: Callable[..., Markup]) -> Callable[..., Markup]:
+    """A tag filter for a sandboxed environment: ``function`` (a global), value ignored.
+
+    The filter takes the render's context from Jinja (``pass_context``, which
+    ``map("...")`` honours too), and the global finds the hooks from that context's
+    environment: nothing a template passes can stand in for either. The filtered
+    value is ``None`` from a tag and ignored from anywhere else, so reaching this
+    filter by name does exactly what the tag does.
+    """
+
+    @pass_context
+    def tag(context: Context, value: Any, *args: Any, **options: Any) -> Markup:
+        token = SANDBOX_CONTEXT.set(context)
+        try:
+            return function(context, *args, **options)
+        finally:
+            SANDBOX_CONTEXT.reset(token)
+
+    return tag
+
+
+_SANDBOXED_GLOBALS: dict[str, Callable[..., Markup]] = {
+    name: _in_sandbox(function) for name, function in _GLOBALS.items()
+}
+# Names a template cannot type (a space): a tag is the way to use them.
+_SANDBOXED_TAG_NAMES = {tag: f"{tag} (sandboxed tag)" for tag in _GLOBALS}
+_SANDBOXED_TAG_FILTERS: dict[str, Callable[..., Markup]] = {
+    _SANDBOXED_TAG_NAMES[tag]: _sandboxed_tag(function) for tag, function in _GLOBALS.items()
 }

@@ -38,6 +38,17 @@ def run_page(html: str, *, sdk_loaded: bool = True) -> list[list[Any]]:
     return engine.calls() if sdk_loaded else engine.queued()
 
 
+def run_page_console(html: str) -> tuple[list[list[Any]], list[str]]:
+    """Like :func:`run_page`, with a recording ``console``: (calls, console.warn messages)."""
+    engine = JsEngine()
+    # V8 alone has no console; the snippets only ever call console.warn.
+    engine.run("var __warnings = []; window.console = {warn: function () {"
+               " __warnings.push(Array.prototype.slice.call(arguments).join(' ')); }};")
+    for script in page_scripts(html):
+        engine.run(script.text)
+    return engine.calls(), engine.json("__warnings")
+
+
 def calls_named(calls: list[list[Any]], *head: str) -> list[list[Any]]:
     """The calls whose first arguments are ``head`` (e.g. ``"profile", "set"``)."""
     return [call for call in calls if tuple(call[: len(head)]) == head]

@@ -21,13 +21,13 @@ from django.core.management import call_command  # noqa: E402
 from django.template import Context, Template  # noqa: E402
 from django.test import Client, RequestFactory, override_settings  # noqa: E402
 
-from pc_snippets import ProfileError, check_profile  # noqa: E402
+from pc_snippets import ProfileError, check_profile, render_profile_get  # noqa: E402
 from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control  # noqa: E402
 from pc_snippets.django.hooks import django6_get_nonce  # noqa: E402
 from pc_snippets.django.profiles import user_profile  # noqa: E402
 from tests.django_project import django6_csp  # noqa: E402
 from tests.django_project.models import Customer  # noqa: E402
-from tests.pages import calls_named, page_scripts, run_page  # noqa: E402
+from tests.pages import calls_named, page_scripts, run_page, run_page_console  # noqa: E402
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
 PAGES = ["/", "/jinja/"]
@@ -101,7 +101,8 @@ def test_pages_work_without_the_request_context_processor(users: dict[str, User]
     templates = [dict(settings.TEMPLATES[0], OPTIONS={"context_processors": [
         "django.contrib.auth.context_processors.auth"]}), settings.TEMPLATES[1]]
     with override_settings(TEMPLATES=templates):
-        assert "personaclick.W002" not in ids(checks.run_checks())
+        # No PersonaClick check objects to this configuration: it works, as shown below.
+        assert ids(checks.run_checks()) == set()
         response = login(users["jane"]).get("/")
     html = response.content.decode()
     assert [s.nonce for s in page_scripts(html)] == [header_nonce(response)] * 3
@@ -152,13 +153,84 @@ def test_send_once_across_two_requests(url: str, users: dict[str, User]) -> None
         assert calls_named(run_page(second.content.decode()), "profile", "set") == []
         assert "private" not in second.headers.get("Cache-Control", "")
         stored = client.session[SEND_ONCE_SESSION_KEY]
-        assert re.fullmatch(r"[0-9a-f]{64}", stored)
+        assert re.fullmatch(r"[0-9a-f]{32}:[0-9a-f]{64}", stored)
         assert all("jane" not in str(value).lower() for value in client.session.values())
         # Another person in the same browser is sent again.
         client.force_login(users["bob"])
         third = client.get(url)
         assert calls_named(run_page(third.content.decode()), "profile", "set") == [
             expected_set(users["bob"])]
+
+
+NOT_DECISIONS = [0, 1, "", "no", "yes"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("answer", NOT_DECISIONS)
+def test_a_consent_callable_answering_no_bool_is_an_error(url: str, answer: Any,
+                                                           users: dict[str, User]) -> None:
+    # Fail closed: "no" or 0 is neither consent nor refusal; never read as either.
+    with override_settings(PERSONACLICK_CONSENT=lambda request: answer), \
+            pytest.raises(TypeError, match="PERSONACLICK_CONSENT must be True, False or None"):
+        login(users["jane"]).get(url)
+
+
+@pytest.mark.parametrize("tag", [
+    "personaclick_init", "personaclick_profile_set", "personaclick_profile_get",
+    'personaclick_call "track" "view"',
+])
+def test_a_consent_argument_that_is_no_bool_is_an_error(tag: str,
+                                                        users: dict[str, User]) -> None:
+    request = RequestFactory().get("/")
+    request.user = users["jane"]
+    page = Template("{% load personaclick %}{% " + tag + " consent=answer %}")
+    with pytest.raises(TypeError, match="consent must be True, False or None"):
+        page.render(Context({"request": request, "answer": "no"}))
+
+
+@pytest.mark.parametrize("word", ["true", "false", "null", "none", "yes", "no", "TRUE"])
+@pytest.mark.parametrize("source", [
+    "{% personaclick_profile_get fill=WORD %}",
+    "{% personaclick_init spa=WORD %}",
+    "{% personaclick_profile_set strict=WORD %}",
+    "{% personaclick_call 'track' WORD %}",
+])
+def test_a_literal_look_alike_argument_is_a_syntax_error(source: str, word: str) -> None:
+    # Django reads `true` as a missing variable, so fill=true meant "no fill".
+    from django.template import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="True/False") as info:
+        Template("{% load personaclick %}" + source.replace("WORD", word))
+    assert word in str(info.value)
+    name = source.split()[2].partition("=")[0] if "=" in source else word
+    assert name in str(info.value)
+
+
+def test_real_variables_and_django_literals_still_work(users: dict[str, User]) -> None:
+    request = RequestFactory().get("/")
+    request.user = users["jane"]
+    context = Context({"request": request, "flag": True})
+
+    def tag(argument: str) -> str:
+        return Template("{% load personaclick %}{% personaclick_profile_get " + argument
+                        + " %}").render(context)
+
+    filling, plain = str(render_profile_get(fill=True)), str(render_profile_get())
+    assert filling != plain
+    assert tag("fill=True") == tag("fill=flag") == filling
+    assert tag("fill=missing") == plain  # Django's convention: a missing variable is None
+
+
+def test_send_once_fingerprint_is_salted_per_session(users: dict[str, User]) -> None:
+    with override_settings(PERSONACLICK_SEND_ONCE=True):
+        clients = [login(users["jane"]), login(users["jane"])]
+        for client in clients:
+            calls = run_page(client.get("/").content.decode())
+            assert calls_named(calls, "profile", "set") == [expected_set(users["jane"])]
+        one, other = (client.session[SEND_ONCE_SESSION_KEY] for client in clients)
+        assert one != other
+        assert "jane" not in one.lower()
+        assert calls_named(run_page(clients[0].get("/").content.decode()), "profile", "set") == []
 
 
 def test_strict_mode_error_names_the_field(users: dict[str, User]) -> None:
@@ -168,8 +240,43 @@ def test_strict_mode_error_names_the_field(users: dict[str, User]) -> None:
     assert "anonymous@example.com" not in str(info.value)
 
 
-def test_strict_follows_debug_by_default(users: dict[str, User]) -> None:
-    with override_settings(DEBUG=True), pytest.raises(ProfileError):
+def assert_console_names_the_dropped_email(warnings: list[str]) -> None:
+    assert len(warnings) == 1
+    assert "email" in warnings[0]
+    assert "placeholder_email_domain" in warnings[0]
+    assert "anonymous@example.com" not in warnings[0]
+    assert "example.com" not in warnings[0]
+
+
+@pytest.mark.parametrize("send_once", [False, True], ids=["always", "send-once"])
+@pytest.mark.parametrize("url", PAGES)
+def test_debug_is_lenient_and_warns_in_the_console(url: str, send_once: bool,
+                                                   users: dict[str, User],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    # A fresh startproject has DEBUG = True; a placeholder email must not break
+    # every page, but the developer should see what was dropped.
+    with override_settings(DEBUG=True, PERSONACLICK_SEND_ONCE=send_once), \
+            caplog.at_level(logging.WARNING, logger="pc_snippets"):
+        response = login(users["placeholder"]).get(url)
+    assert response.status_code == 200
+    calls, warnings = run_page_console(response.content.decode())
+    assert calls_named(calls, "profile", "set") == [
+        ["profile", "set", {"id": users["placeholder"].pk, "first_name": "Pat"}]]
+    assert_console_names_the_dropped_email(warnings)
+    assert "placeholder_email_domain" in caplog.text
+    assert "anonymous@example.com" not in caplog.text
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_no_console_warning_without_debug(url: str, users: dict[str, User]) -> None:
+    calls, warnings = run_page_console(login(users["placeholder"]).get(url).content.decode())
+    assert calls_named(calls, "profile", "set") == [
+        ["profile", "set", {"id": users["placeholder"].pk, "first_name": "Pat"}]]
+    assert warnings == []
+
+
+def test_strict_only_when_set_even_in_debug(users: dict[str, User]) -> None:
+    with override_settings(DEBUG=True, PERSONACLICK_STRICT=True), pytest.raises(ProfileError):
         login(users["placeholder"]).get("/jinja/")
 
 
@@ -324,3 +431,84 @@ def test_disabled_renders_nothing(users: dict[str, User]) -> None:
         html = login(users["jane"]).get("/").content.decode()
     assert page_scripts(html) == []
     assert asked_before == views.CONSENT_ASKED  # a disabled integration asks nothing
+
+
+def test_a_sandboxed_jinja2_environment_calls_nothing_a_template_hands_over() -> None:
+    # A sandboxed template may dress a namespace up as a Django user; the default
+    # mapping asks the user's *class* for its email field (Django's classmethod),
+    # so a method the template attached is never called.
+    from jinja2.sandbox import SandboxedEnvironment, unsafe
+
+    from pc_snippets.django.jinja2 import install
+
+    calls: list[Any] = []
+
+    class Vault:
+        @unsafe
+        def open(self) -> str:
+            calls.append("open")
+            return "email"
+
+    env = install(SandboxedEnvironment(autoescape=True))
+    html = env.from_string(
+        "{% personaclick_profile_set namespace(_meta=1, pk=7, email='ann@mail.com', "
+        "get_email_field_name=vault.open) %}"
+    ).render(vault=Vault())
+    assert calls == []
+    assert run_page(html) == [["profile", "set", {"id": 7, "email": "ann@mail.com"}]]
+
+
+# What tests/django_project/views.py sets on the pages it wants cached.
+PUBLIC_HEADERS = {
+    "Cache-Control": "public, max-age=600",
+    "CDN-Cache-Control": "max-age=600",
+    "Surrogate-Control": "max-age=600",
+}
+
+
+def assert_private_for_shared_caches(response: Any) -> None:
+    assert response.headers["Cache-Control"] == "private, max-age=600"
+    # CDNs obey these even when Cache-Control says private: they must go.
+    assert "CDN-Cache-Control" not in response.headers
+    assert "Surrogate-Control" not in response.headers
+
+
+def public_headers_kept(response: Any) -> bool:
+    return {name: response.headers.get(name) for name in PUBLIC_HEADERS} == PUBLIC_HEADERS
+
+
+@pytest.mark.parametrize("visitor", ["jane", None], ids=["visitor", "anonymous"])
+def test_a_streaming_response_is_private(visitor: str | None, users: dict[str, User]) -> None:
+    # Rule: the body of a StreamingHttpResponse is produced after the middleware
+    # has run, so the response is marked private up front, whatever it holds.
+    client = login(users[visitor]) if visitor else Client()
+    response = client.get("/streamed/")
+    assert response.streaming
+    assert_private_for_shared_caches(response)
+    html = b"".join(response.streaming_content).decode()
+    expected = [expected_set(users[visitor])] if visitor else []
+    assert calls_named(run_page(html), "profile", "set") == expected
+
+
+def test_a_500_page_with_profile_data_is_private(users: dict[str, User]) -> None:
+    client = login(users["jane"])
+    client.raise_request_exception = False
+    response = client.get("/broken/")
+    assert response.status_code == 500
+    calls = run_page(response.content.decode())
+    assert calls_named(calls, "profile", "set") == [expected_set(users["jane"])]
+    assert_private_for_shared_caches(response)
+    anonymous = Client(raise_request_exception=False).get("/broken/")
+    assert public_headers_kept(anonymous)  # no profile data: left alone
+
+
+def test_files_and_whole_pages_keep_their_cdn_headers(users: dict[str, User],
+                                                      tmp_path: Any) -> None:
+    style = tmp_path / "site.css"
+    style.write_text("body { color: black }")
+    file_response = login(users["jane"]).get("/site.css", {"path": str(style)})
+    assert file_response.streaming  # a FileResponse streams, but its length is known
+    assert public_headers_kept(file_response)
+    file_response.close()
+    assert public_headers_kept(Client().get("/whole/"))
+    assert_private_for_shared_caches(login(users["jane"]).get("/whole/"))

@@ -14,7 +14,7 @@ from flask_talisman import Talisman
 from pc_snippets import ProfileError, check_profile
 from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control
 from pc_snippets.flask import PersonaClick
-from tests.pages import calls_named, page_scripts, run_page
+from tests.pages import calls_named, page_scripts, run_page, run_page_console
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
 PAGE = """<!DOCTYPE html><html><head>{% personaclick_init %}</head>
@@ -145,6 +145,95 @@ def test_a_streamed_page_is_private() -> None:
     assert client.get("/?cache=public").headers["Cache-Control"] == "public"
 
 
+# What an app sets on a page it wants cached, by browsers and by its CDN.
+PUBLIC_HEADERS = {
+    "Cache-Control": "public, max-age=600",
+    "CDN-Cache-Control": "max-age=600",
+    "Surrogate-Control": "max-age=600",
+}
+
+
+def assert_private_for_shared_caches(response: Any) -> None:
+    assert response.headers["Cache-Control"] == "private, max-age=600"
+    # CDNs obey these even when Cache-Control says private: they must go.
+    assert "CDN-Cache-Control" not in response.headers
+    assert "Surrogate-Control" not in response.headers
+
+
+@pytest.mark.parametrize("user", ["jane", ""], ids=["visitor", "anonymous"])
+def test_a_generator_streamed_with_context_is_private(user: str) -> None:
+    # The generator renders its template after the headers have gone: whatever
+    # the body turns out to hold, the response is marked private up front.
+    from flask import stream_with_context
+
+    app = make_app()
+
+    @app.route("/generated")
+    def generated() -> Any:
+        @stream_with_context
+        def body() -> Any:
+            yield "<!-- streamed -->"
+            yield render_template_string(PAGE)
+
+        return app.response_class(body(), headers=PUBLIC_HEADERS)
+
+    response = app.test_client().get(f"/generated?user={user}")
+    assert response.is_streamed
+    html = response.get_data(as_text=True)
+    assert_private_for_shared_caches(response)
+    expected = [expected_set(USERS[user])] if user else []
+    assert calls_named(run_page(html), "profile", "set") == expected
+
+
+def test_an_error_page_with_profile_data_is_private() -> None:
+    app = make_app()
+
+    @app.route("/broken")
+    def broken() -> Any:
+        raise RuntimeError("boom")
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> Any:
+        return render_template_string(PAGE), 500, PUBLIC_HEADERS
+
+    response = app.test_client().get("/broken?user=jane")
+    assert response.status_code == 500
+    assert calls_named(run_page(response.get_data(as_text=True)), "profile", "set") == [
+        expected_set(USERS["jane"])
+    ]
+    assert_private_for_shared_caches(response)
+    # The anonymous visitor's error page carries no profile data: left as it was.
+    anonymous = app.test_client().get("/broken")
+    assert {name: anonymous.headers[name] for name in PUBLIC_HEADERS} == PUBLIC_HEADERS
+
+
+def test_files_and_whole_pages_keep_their_cdn_headers(tmp_path: Any) -> None:
+    # A file (its length is known before it is sent) holds no tags, and a page
+    # rendered whole is judged by what it rendered.
+    from flask import send_file
+
+    style = tmp_path / "site.css"
+    style.write_text("body { color: black }")
+    app = make_app()
+
+    @app.route("/site.css")
+    def site_css() -> Any:
+        response = send_file(style)
+        response.headers.update(PUBLIC_HEADERS)
+        return response
+
+    @app.route("/whole")
+    def whole() -> Any:
+        return render_template_string(PAGE), 200, PUBLIC_HEADERS
+
+    client = app.test_client()
+    for url in ("/site.css?user=jane", "/whole"):
+        response = client.get(url)
+        assert {name: response.headers[name] for name in PUBLIC_HEADERS} == PUBLIC_HEADERS, url
+        response.close()
+    assert_private_for_shared_caches(client.get("/whole?user=jane"))
+
+
 def test_consent_callable_from_config() -> None:
     app = make_app(PERSONACLICK_CONSENT=lambda: {"yes": True, "no": False}.get(
         request.cookies.get("consent", "")))
@@ -159,6 +248,18 @@ def test_consent_callable_from_config() -> None:
     granted = run_page(client.get("/?user=jane").get_data(as_text=True))
     assert granted[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
     assert calls_named(granted, "profile", "set") == [expected_set(USERS["jane"])]
+
+
+@pytest.mark.parametrize("answer", [0, 1, "", "no", "yes"])
+@pytest.mark.parametrize("where", ["config", "decorator"])
+def test_a_consent_callable_answering_no_bool_is_an_error(answer: Any, where: str) -> None:
+    # Fail closed: "no" or 0 is neither consent nor refusal; never read as either.
+    app = make_app(**({"PERSONACLICK_CONSENT": lambda: answer} if where == "config" else {}))
+    if where == "decorator":
+        app.extensions["personaclick"].extension.consent_loader(lambda: answer)
+    app.testing = True  # exceptions propagate to the test client
+    with pytest.raises(TypeError, match="must be True, False or None"):
+        app.test_client().get("/?user=jane")
 
 
 def test_consent_loader_decorator_wins_over_config() -> None:
@@ -239,12 +340,39 @@ def test_send_once_across_requests_in_one_session() -> None:
     assert cookie is not None
     stored = app.session_interface.get_signing_serializer(app).loads(cookie.value)  # type: ignore[attr-defined]
     assert set(stored) == {SEND_ONCE_SESSION_KEY}
-    assert re.fullmatch(r"[0-9a-f]{64}", stored[SEND_ONCE_SESSION_KEY])
+    assert re.fullmatch(r"[0-9a-f]{32}:[0-9a-f]{64}", stored[SEND_ONCE_SESSION_KEY])
     assert "bob" not in cookie.value
 
 
-def test_strict_by_default_when_testing_names_the_field() -> None:
-    app = make_app()
+def stored_fingerprint(app: Flask, client: Any) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert "jane" not in cookie.value
+    session = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    assert "jane" not in str(session)
+    return session[SEND_ONCE_SESSION_KEY]  # type: ignore[no-any-return]
+
+
+def test_send_once_fingerprint_is_salted_per_session() -> None:
+    # The same data must not give the same stored value in two sessions: else
+    # whoever reads one cookie could test guessed emails offline if the app's
+    # secret ever leaks, and link one visitor's sessions across devices.
+    app = make_app(PERSONACLICK_SEND_ONCE=True)
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        calls = run_page(client.get("/?user=jane").get_data(as_text=True))
+        assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
+    one, other = stored_fingerprint(app, first), stored_fingerprint(app, second)
+    assert one != other
+    assert one.split(":")[0] != other.split(":")[0]  # a salt of each session's own
+    # Within one session a repeat is still skipped, and the salt is kept.
+    again = run_page(first.get("/?user=jane").get_data(as_text=True))
+    assert calls_named(again, "profile", "set") == []
+    assert stored_fingerprint(app, first) == one
+
+
+def test_strict_when_configured_names_the_field() -> None:
+    app = make_app(PERSONACLICK_STRICT=True)
     app.testing = True  # exceptions propagate to the test client
     with pytest.raises(ProfileError) as info:
         app.test_client().get("/?user=placeholder")
@@ -262,6 +390,44 @@ def test_lenient_when_configured_logs_field_and_code(caplog: pytest.LogCaptureFi
     assert "email" in caplog.text
     assert "placeholder_email_domain" in caplog.text
     assert "anonymous@example.com" not in caplog.text
+
+
+@pytest.mark.parametrize("send_once", [False, True], ids=["always", "send-once"])
+@pytest.mark.parametrize("mode", ["debug", "testing"])
+def test_lenient_by_default_in_debug_and_testing(mode: str, send_once: bool,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    # A placeholder email must never break a page by default; in debug the
+    # developer sees what was dropped in the browser console (never the value).
+    app = make_app(PERSONACLICK_SEND_ONCE=send_once)
+    app.testing = True  # exceptions propagate to the test client
+    app.debug = mode == "debug"
+    with caplog.at_level(logging.WARNING, logger="pc_snippets"):
+        response = app.test_client().get("/?user=placeholder")
+    calls, warnings = run_page_console(response.get_data(as_text=True))
+    assert calls_named(calls, "profile", "set") == [
+        ["profile", "set", {"id": 3, "first_name": "Pat"}]]
+    assert "placeholder_email_domain" in caplog.text
+    if mode == "testing":
+        assert warnings == []
+        return
+    assert len(warnings) == 1
+    assert "email [placeholder_email_domain]" in warnings[0]
+    assert "anonymous" not in warnings[0]
+    assert "example.com" not in warnings[0]
+    # The warning runs under the CSP: it carries the response's nonce.
+    assert {s.nonce for s in page_scripts(response.get_data(as_text=True))} == {
+        csp_nonce(response)}
+
+
+def test_debug_follows_app_debug_set_after_init_app() -> None:
+    # app.run(debug=True) turns debug on after the extension was set up.
+    app = make_app()
+    client = app.test_client()
+    assert run_page_console(client.get("/?user=placeholder").get_data(as_text=True))[1] == []
+    app.debug = True
+    warnings = run_page_console(client.get("/?user=placeholder").get_data(as_text=True))[1]
+    assert len(warnings) == 1
+    assert "email [placeholder_email_domain]" in warnings[0]
 
 
 def test_strict_off_outside_debug_and_testing() -> None:

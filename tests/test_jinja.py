@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError, unsafe
 
 from pc_snippets import ProfileError, check_profile
 from pc_snippets.jinja import PersonaClickExtension
 from tests.oracles import run_snippet, single_script
-from tests.pages import calls_named, page_scripts, run_page
+from tests.pages import calls_named, page_scripts, run_page, run_page_console
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
 USER = {"id": 42, "email": "Jane.Doe@Mail.com", "first_name": "Jane", "last_name": "Doe"}
@@ -142,6 +142,20 @@ def test_consent_false_keeps_init_with_consent_false_and_drops_personal_data() -
     assert calls_named(undecided, "init") == [["init", SHOP_ID]]
 
 
+@pytest.mark.parametrize("answer", [0, 1, "", "no", "yes"])
+def test_consent_that_is_no_bool_is_an_error(answer: Any) -> None:
+    # Fail closed: "no" or 0 is neither consent nor refusal; never read as either.
+    for env in (make_env(personaclick_consent=answer),
+                make_env(personaclick_consent=lambda context: answer)):
+        with pytest.raises(TypeError, match="must be True, False or None"):
+            env.from_string("{% personaclick_init %}").render()
+    for tag in ("personaclick_init", "personaclick_profile_set user",
+                "personaclick_profile_get", "personaclick_call 'track'"):
+        page = make_env().from_string("{% " + tag + " consent=answer %}")
+        with pytest.raises(TypeError, match="consent must be True, False or None"):
+            page.render(user=USER, answer=answer)
+
+
 def test_template_can_withhold_consent() -> None:
     html = make_env().from_string(
         "{% personaclick_profile_set user consent=false %}{% personaclick_init consent=false %}"
@@ -175,6 +189,26 @@ def test_lenient_mode_logs_field_and_code_without_the_value(
         assert code in log
     assert "anonymous@example.com" not in log
     assert "1111111111" not in log
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_debug_setting_warns_in_the_console(debug: bool) -> None:
+    env = make_env(**({"personaclick_debug": True} if debug else {}))
+    page = env.from_string("{% personaclick_profile_set user %}{% personaclick_profile_set bad %}")
+    html = page.render(user={"id": 1, "email": "admin@example.com"},
+                       bad={"email": "admin@example.com"}, csp_nonce="n0nce")
+    calls, warnings = run_page_console(html)
+    assert calls == [["profile", "set", {"id": 1}]]
+    if not debug:
+        assert warnings == []
+        return
+    # One warning per tag; the second tag had nothing valid left: a warn-only script.
+    assert len(warnings) == 2
+    for warning in warnings:
+        assert "email [placeholder_email_domain]" in warning
+        assert "admin" not in warning
+        assert "example.com" not in warning
+    assert {s.nonce for s in page_scripts(html)} == {"n0nce"}
 
 
 def test_async_environment() -> None:
@@ -309,3 +343,126 @@ def test_import_without_any_web_framework() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+# --- The sandbox: templates are untrusted there. ---------------------------------
+
+EVIL_SHOP_ID = "ffffffffffffffffffffffffffffff"
+
+
+class Vault:
+    """An application object whose method a sandboxed template may see but not call."""
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    @unsafe
+    def open(self, *args: Any) -> str:
+        self.calls.append(args)
+        return "b3BlbmVk"  # a well-formed nonce, so a call would render quietly
+
+
+def _extension_filters(env: Environment) -> list[str]:
+    """The filter names the extension added to ``env`` (whatever they are called)."""
+    return sorted(set(env.filters) - set(Environment().filters))
+
+
+# The names the internal filters had when templates could reach them.
+_OLD_FILTER_NAMES = [
+    f"_personaclick_{tag}_tag{suffix}"
+    for tag in ("init", "profile_set", "profile_get", "call")
+    for suffix in ("", "_cleaned")
+]
+
+
+def _attempts(name: str, hooks: str, argument: str) -> list[str]:
+    """Template sources that feed ``hooks`` to the filter ``name``, every way Jinja allows."""
+    sources = [
+        f'{{{{ [{hooks}]|map("{name}", {argument})|join }}}}',  # any name, as a string
+        f'{{{{ [{hooks}]|map("{name}")|join }}}}',
+    ]
+    if name.isidentifier():  # a name a template can type
+        sources.append(f"{{{{ {hooks}|{name}({argument}) }}}}")
+    return sources
+
+
+def _render_or_refuse(env: Environment, source: str, **context: Any) -> str:
+    try:
+        if env.is_async:
+            return asyncio.run(env.from_string(source).render_async(**context))
+        return env.from_string(source).render(**context)
+    except Exception:  # refused, whichever way: the tests check what ran
+        return ""
+
+
+@pytest.mark.parametrize("enable_async", [False, True], ids=["sync", "async"])
+def test_sandboxed_templates_cannot_make_the_extension_call_unsafe_callables(
+    enable_async: bool,
+) -> None:
+    # Rule: in a SandboxedEnvironment nothing the extension registers calls a
+    # callable the template handed it. The internal tag filters are not
+    # registered there (a template can name any filter, e.g. with map), and the
+    # filters that are registered ignore the value they are given.
+    env = SandboxedEnvironment(extensions=[PersonaClickExtension], autoescape=True,
+                               enable_async=enable_async)
+    env.extend(personaclick_shop_id=SHOP_ID)
+    vault = Vault()
+    fake_hooks = "namespace(inputs=vault.open, profile=vault.open, settings=vault.open)"
+    names = sorted(set(_extension_filters(env)) | set(_OLD_FILTER_NAMES))
+    for name in names:
+        for source in _attempts(name, fake_hooks, "{'csp_nonce': vault.open}"):
+            _render_or_refuse(env, source, vault=vault)
+            assert vault.calls == [], source
+    assert not set(_OLD_FILTER_NAMES) & set(env.filters)
+    # The sandbox itself refuses the call, as it would for {{ vault.open() }}.
+    with pytest.raises(SecurityError):
+        env.from_string("{{ vault.open() }}").render(vault=vault)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% set csp_nonce = vault.open %}{% personaclick_init %}",
+        "{% set csp_nonce = vault.open %}{{ personaclick_init() }}",
+        "{% set csp_nonce = vault.open %}{% personaclick_profile_get callback=name %}",
+        "{% set request = namespace(csp_nonce=vault.open) %}{% personaclick_call 'track', 'x' %}",
+    ],
+)
+def test_a_nonce_callable_obeys_the_sandbox(source: str) -> None:
+    # A callable nonce (Flask-Talisman's csp_nonce()) is called the way the
+    # template would call it, {{ csp_nonce() }}: through the sandbox's rules.
+    env = make_env(cls=SandboxedEnvironment)
+    vault = Vault()
+    with pytest.raises(SecurityError):
+        env.from_string(source).render(vault=vault, name="shop.onProfile")
+    assert vault.calls == []
+    # An application's safe callable still works in the sandbox.
+    html = env.from_string("{% personaclick_init %}").render(csp_nonce=lambda: "c2FmZQ==")
+    assert [s.nonce for s in page_scripts(html)] == ["c2FmZQ=="]
+
+
+def test_sandboxed_templates_cannot_choose_the_shop_id_or_hosts() -> None:
+    # Rule: in a sandbox the shop id and hosts come only from the environment's
+    # configuration; whatever a template feeds the extension's filters is ignored
+    # or refused.
+    env = make_env(cls=SandboxedEnvironment, personaclick_cdn_host="cdn.shop.example",
+                   personaclick_api_host="api.shop.example")
+    settings = (
+        f'namespace(enabled=true, shop_id="{EVIL_SHOP_ID}", stream=none, cookieless=none, '
+        'spa=false, strict=false, send_once=false, guard=none, '
+        'api_host="api.evil.example", cdn_host="cdn.evil.example")'
+    )
+    fake_hooks = 'namespace(inputs={"k": (settings, none, none)}.get)'
+    names = sorted(set(_extension_filters(env)) | set(_OLD_FILTER_NAMES))
+    rendered = []
+    for name in names:
+        for source in _attempts(name, fake_hooks, '"k"'):
+            html = _render_or_refuse(env, "{% set settings = " + settings + " %}" + source)
+            assert "evil" not in html, source
+            assert EVIL_SHOP_ID not in html, source
+            rendered.append(html)
+    # What the environment configured is what renders, in the tag and through the filters.
+    assert any("cdn.shop.example" in html for html in rendered)
+    engine_calls = run_page(env.from_string("{% personaclick_init %}").render())
+    assert engine_calls == [["init", SHOP_ID, None, None, None,
+                             {"api_host": "api.shop.example", "cdn_host": "cdn.shop.example"}]]

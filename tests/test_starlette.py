@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pc_snippets import ProfileError, check_profile
 from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control
 from pc_snippets.starlette import PersonaClickMiddleware, setup
-from tests.pages import calls_named, page_scripts, run_page
+from tests.pages import calls_named, page_scripts, run_page, run_page_console
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
 PAGE = """<!DOCTYPE html><html><head>{% personaclick_init %}</head>
@@ -160,6 +160,92 @@ def test_cache_control(cache: str) -> None:
     assert client.get("/", params={"cache": cache}).headers["cache-control"] == cache
 
 
+# What an app sets on a page it wants cached, by browsers and by its CDN.
+PUBLIC_HEADERS = {
+    "Cache-Control": "public, max-age=600",
+    "CDN-Cache-Control": "max-age=600",
+    "Surrogate-Control": "max-age=600",
+}
+
+
+def assert_private_for_shared_caches(response: Any) -> None:
+    assert response.headers["cache-control"] == "private, max-age=600"
+    # CDNs obey these even when Cache-Control says private: they must go.
+    assert "cdn-cache-control" not in response.headers
+    assert "surrogate-control" not in response.headers
+
+
+def public_headers_kept(response: Any) -> bool:
+    return {name: response.headers.get(name) for name in PUBLIC_HEADERS} == PUBLIC_HEADERS
+
+
+def make_streaming_app(**options: Any) -> TestClient:
+    from starlette.responses import FileResponse, StreamingResponse
+
+    templates = make_templates()
+
+    async def streamed(request: Request) -> Response:
+        # The template renders while the body streams, after the headers went out.
+        def body() -> Any:
+            yield "<!-- streamed -->"
+            yield templates.get_template("page.html").render(request=request, title="Shop")
+
+        return StreamingResponse(body(), media_type="text/html", headers=PUBLIC_HEADERS)
+
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        return templates.TemplateResponse(request, "page.html", {"title": "Oops"},
+                                          status_code=500, headers=PUBLIC_HEADERS)
+
+    async def whole(request: Request) -> Response:
+        return templates.TemplateResponse(request, "page.html", {"title": "Shop"},
+                                          headers=PUBLIC_HEADERS)
+
+    async def style(request: Request) -> Response:
+        return FileResponse(options["style"], headers=PUBLIC_HEADERS)
+
+    app = Starlette(
+        routes=[Route("/streamed", streamed), Route("/broken", broken),
+                Route("/whole", whole), Route("/site.css", style)],
+        middleware=[Middleware(CSPNonce), Middleware(PersonaClickMiddleware)],
+        exception_handlers={500: server_error},
+    )
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize("user", ["jane", ""], ids=["visitor", "anonymous"])
+def test_a_streaming_response_is_private(user: str, tmp_path: Any) -> None:
+    # Rule: a response whose length is unknown when its headers are sent is being
+    # produced as it streams, so it is marked private up front, whatever it holds.
+    response = make_streaming_app(style=tmp_path).get(f"/streamed?user={user}")
+    assert "content-length" not in response.headers
+    assert_private_for_shared_caches(response)
+    expected = [expected_set(USERS[user])] if user else []
+    assert calls_named(run_page(response.text), "profile", "set") == expected
+
+
+def test_a_500_page_rendered_by_the_exception_handler_is_private(tmp_path: Any) -> None:
+    # Starlette runs the 500 handler outside every middleware (ServerErrorMiddleware
+    # is the outermost): the page never passes PersonaClickMiddleware.
+    client = make_streaming_app(style=tmp_path)
+    response = client.get("/broken?user=jane")
+    assert response.status_code == 500
+    assert calls_named(run_page(response.text), "profile", "set") == [expected_set(USERS["jane"])]
+    assert_private_for_shared_caches(response)
+    assert public_headers_kept(client.get("/broken"))  # no profile data: left alone
+
+
+def test_files_and_whole_pages_keep_their_cdn_headers(tmp_path: Any) -> None:
+    style = tmp_path / "site.css"
+    style.write_text("body { color: black }")
+    client = make_streaming_app(style=style)
+    assert public_headers_kept(client.get("/site.css?user=jane"))
+    assert public_headers_kept(client.get("/whole"))
+    assert_private_for_shared_caches(client.get("/whole?user=jane"))
+
+
 def test_consent() -> None:
     client = make_starlette()
     client.cookies["consent"] = "no"
@@ -171,6 +257,22 @@ def test_consent() -> None:
     calls = run_page(client.get("/?user=jane").text)
     assert calls[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
     assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
+
+
+NOT_DECISIONS = [0, 1, "", "no", "yes"]
+
+
+@pytest.mark.parametrize("answer", NOT_DECISIONS)
+def test_setup_refuses_a_consent_that_is_no_bool(answer: Any) -> None:
+    with pytest.raises(TypeError, match="consent"):
+        make_templates(consent=answer)
+
+
+@pytest.mark.parametrize("answer", NOT_DECISIONS)
+def test_a_consent_callable_answering_no_bool_is_an_error(answer: Any) -> None:
+    client = make_starlette(consent=lambda request: answer)
+    with pytest.raises(TypeError, match="must be True, False or None"):
+        client.get("/?user=jane")
 
 
 def test_consent_is_asked_once_per_request() -> None:
@@ -243,6 +345,53 @@ def test_lenient_logs_field_and_code(caplog: pytest.LogCaptureFixture) -> None:
     assert "anonymous@example.com" not in caplog.text
 
 
+def make_debug_starlette(app_debug: bool, **options: Any) -> TestClient:
+    templates = make_templates(**options)
+
+    async def page(request: Request) -> Response:
+        return templates.TemplateResponse(request, "page.html", {"title": "t"})
+
+    app = Starlette(debug=app_debug, routes=[Route("/", page)], middleware=[
+        Middleware(SessionMiddleware, secret_key="session-secret"),
+        Middleware(CSPNonce),
+        Middleware(PersonaClickMiddleware),
+    ])
+    return TestClient(app)
+
+
+def assert_placeholder_dropped(response: Any, *, warned: bool) -> None:
+    calls, warnings = run_page_console(response.text)
+    assert calls_named(calls, "profile", "set") == [
+        ["profile", "set", {"id": 3, "first_name": "Pat"}]]
+    if not warned:
+        assert warnings == []
+        return
+    assert len(warnings) == 1
+    assert "email [placeholder_email_domain]" in warnings[0]
+    assert "anonymous" not in warnings[0]
+    assert "example.com" not in warnings[0]
+    assert {s.nonce for s in page_scripts(response.text)} == {header_nonce(response)}
+
+
+@pytest.mark.parametrize("send_once", [False, True], ids=["always", "send-once"])
+@pytest.mark.parametrize(
+    ("app_debug", "options", "warned"),
+    [
+        (True, {}, True),                   # default: the Starlette app's debug
+        (False, {}, False),
+        (False, {"debug": True}, True),     # the keyword wins
+        (True, {"debug": False}, False),
+    ],
+)
+def test_debug_warns_in_the_console(app_debug: bool, options: dict[str, Any], warned: bool,
+                                    send_once: bool) -> None:
+    if send_once:
+        options = {**options, "send_once": True, "secret_key": "app-secret"}
+    response = make_debug_starlette(app_debug, **options).get("/?user=placeholder")
+    assert response.status_code == 200  # lenient by default, debug or not
+    assert_placeholder_dropped(response, warned=warned)
+
+
 class AuthUser(BaseUser):
     def __init__(self, email: str) -> None:
         self.email = email
@@ -291,6 +440,30 @@ def test_setup_fails_early(options: dict[str, Any], message: str) -> None:
     templates = Jinja2Templates(env=Environment(autoescape=True))
     with pytest.raises(ValueError, match=message):
         setup(templates, **options)
+
+
+def test_setup_accepts_the_jinja_environment_itself() -> None:
+    # setup(templates.env, ...) is as good as setup(templates, ...).
+    env = Environment(loader=DictLoader({"page.html": PAGE}), autoescape=True)
+    setup(env, shop_id=SHOP_ID, profile_loader=load_profile)
+    templates = Jinja2Templates(env=env)
+
+    async def page(request: Request) -> Response:
+        return templates.TemplateResponse(request, "page.html", {"title": "t"})
+
+    client = TestClient(Starlette(routes=[Route("/", page)], middleware=[
+        Middleware(CSPNonce), Middleware(PersonaClickMiddleware)]))
+    response = client.get("/?user=jane")
+    assert {s.nonce for s in page_scripts(response.text)} == {header_nonce(response)}
+    assert calls_named(run_page(response.text), "profile", "set") == [
+        expected_set(USERS["jane"])]
+    assert response.headers["cache-control"] == "private"
+
+
+@pytest.mark.parametrize("wrong", [None, "templates", {"env": None}])
+def test_setup_says_what_to_pass(wrong: Any) -> None:
+    with pytest.raises(TypeError, match=r"Jinja2Templates .*or a jinja2\.Environment"):
+        setup(wrong, shop_id=SHOP_ID)
 
 
 def test_disabled_needs_no_shop_id() -> None:

@@ -291,3 +291,22 @@ def test_debug_warns_even_when_nothing_is_left_to_send() -> None:
     assert engine.calls() == []
     assert engine.json("__warnings.length") == 1
     assert render_profile_set({"email": "anonymous@example.com"}) == Markup()
+
+
+# ---------------------------------------------------------------- shop id
+
+
+@pytest.mark.parametrize("shop_id", [
+    "357382bf66ac0ce2f1722677c5951", "357382bf66ac0ce2f1722677c595111",  # 29 and 31
+    "357382bf66ac0ce2f1722677c5951g", "shop1", "", " 357382bf66ac0ce2f1722677c59511",
+    "357382bf66ac0ce2f1722677c59511\n",
+    "\uff13\uff15\uff17382bf66ac0ce2f1722677c59511",  # full-width digits
+])
+def test_a_shop_id_is_30_hexadecimal_characters(shop_id: str) -> None:
+    with pytest.raises(ValueError, match="30 hexadecimal characters"):
+        render_init(shop_id)
+
+
+def test_a_hexadecimal_shop_id_in_either_case_is_sent_as_given() -> None:
+    for shop_id in (SHOP_ID, SHOP_ID.upper()):
+        assert run_snippet(render_init(shop_id))[-1] == ["init", shop_id]

@@ -4,7 +4,7 @@
 ``PERSONACLICK_SHOP_ID``        shop key (required while enabled)
 ``PERSONACLICK_STREAM``         ``None`` (the SDK's "web")
 ``PERSONACLICK_ENABLED``        ``True``
-``PERSONACLICK_STRICT``         ``settings.DEBUG``
+``PERSONACLICK_STRICT``         ``False`` (``True``: raise ``ProfileError`` instead of dropping)
 ``PERSONACLICK_SEND_ONCE``      ``False`` (needs the session middleware)
 ``PERSONACLICK_COOKIELESS``     ``None``
 ``PERSONACLICK_SPA``            ``False``
@@ -15,6 +15,10 @@
 ``PERSONACLICK_PROFILE``        ``"pc_snippets.django.profiles.user_profile"``
 ``PERSONACLICK_CONSENT``        ``None``; a callable (or dotted path) ``request -> bool | None``
 =============================== ================================================
+
+Lenient by default, ``DEBUG`` or not: a bad field is dropped and logged, never a
+broken page. While ``settings.DEBUG`` is on, each dropped field is also named
+(path and rule code, never the value) in a ``console.warn`` on the page.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ def _raw() -> dict[str, Any]:
         name = f"PERSONACLICK_{suffix}"
         if hasattr(django_settings, name):
             values[attribute] = getattr(django_settings, name)
-    values.setdefault("strict", bool(getattr(django_settings, "DEBUG", False)))
+    values["debug"] = bool(getattr(django_settings, "DEBUG", False))
     values["guard_disabled"] = getattr(django_settings, "PERSONACLICK_GUARD_DISABLED", None)
     values["placeholder_domains"] = getattr(
         django_settings, "PERSONACLICK_PLACEHOLDER_DOMAINS", None

@@ -17,6 +17,7 @@ from .._integration import (
     Hooks,
     SendOnce,
     Settings,
+    consent_decision,
     defined,
     is_anonymous,
     nonce_text,
@@ -61,11 +62,11 @@ class DjangoHooks(Hooks):
             request = getattr(context, "request", None)  # see _request()
         value = context.get("csp_nonce")
         consent = None if state.consent is None else _consent(request, state.consent)
-        if value.__class__ is str and value:  # a plain nonce in the context: done
+        if type(value) is str and value:  # a plain nonce in the context: done
             return state.settings, consent, value
         if value is None and request is not None and not isinstance(request, Undefined):
             found = getattr(request, "csp_nonce", None)  # a plain request.csp_nonce: done
-            if found.__class__ is str and found:
+            if type(found) is str and found:
                 return state.settings, consent, found
         return state.settings, consent, _nonce(value, request)  # lazy nonces, Django 6
 
@@ -121,7 +122,7 @@ def _nonce(context_value: Any, request: Any) -> str | None:
     if request is None:
         return None
     value = getattr(request, "csp_nonce", None)
-    if value.__class__ is str and value:  # a plain nonce on the request: done
+    if type(value) is str and value:  # a plain nonce on the request: done
         return value
     nonce = nonce_text(value)
     get_nonce = django6_get_nonce()
@@ -135,8 +136,7 @@ def _consent(request: Any, decide: Callable[[Any], Any]) -> bool | None:
         return None
     cached: Any = getattr(request, _CONSENT_ATTRIBUTE, _UNSET)
     if cached is _UNSET:
-        decision = decide(request)
-        cached = None if decision is None else bool(decision)
+        cached = consent_decision(decide(request), "PERSONACLICK_CONSENT")
         setattr(request, _CONSENT_ATTRIBUTE, cached)  # one decision per request
     return cached  # type: ignore[no-any-return]
 

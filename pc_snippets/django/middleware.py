@@ -1,4 +1,4 @@
-"""``Cache-Control: private`` for responses that carry a visitor's profile data."""
+"""``Cache-Control: private`` for responses that carry (or may carry) a visitor's profile data."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.deprecation import MiddlewareMixin  # type: ignore[import-untyped]
 
-from .._integration import private_cache_control
+from .._integration import make_private, streamed_body
 from .hooks import PERSONAL_DATA_ATTRIBUTE
 
 __all__ = ["PersonaClickMiddleware"]
@@ -21,8 +21,12 @@ class PersonaClickMiddleware(MiddlewareMixin):  # type: ignore[misc]
     """
 
     def process_response(self, request: Any, response: Any) -> Any:
-        if getattr(request, PERSONAL_DATA_ATTRIBUTE, False):
-            response.headers["Cache-Control"] = private_cache_control(
-                response.headers.get("Cache-Control")
-            )
+        # A StreamingHttpResponse's body is produced after this runs, so whether it
+        # will carry profile data is not known yet: private up front (the rule is
+        # _integration.streamed_body's; a FileResponse has a Content-Length and is
+        # left alone). handler500's page passes here too.
+        if getattr(request, PERSONAL_DATA_ATTRIBUTE, False) or streamed_body(
+            response.status_code, response.streaming, response.headers.get("Content-Length")
+        ):
+            make_private(response.headers)
         return response

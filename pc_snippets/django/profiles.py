@@ -20,7 +20,10 @@ def user_profile(user: Any) -> dict[str, Any]:
     """
     pk = user.pk
     email_field = "email"
-    get_email_field_name = getattr(user, "get_email_field_name", None)
+    # Django's get_email_field_name is a classmethod: asked of the class, never of
+    # the object, so a method attached to the object itself (a sandboxed template
+    # dressing a namespace up as a user) is never called.
+    get_email_field_name = getattr(type(user), "get_email_field_name", None)
     if callable(get_email_field_name):
         email_field = get_email_field_name()
     values = {

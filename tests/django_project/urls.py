@@ -8,4 +8,9 @@ urlpatterns = [
     path("", views.page),
     path("jinja/", views.jinja_page),
     path("explicit/", views.explicit),
+    path("streamed/", views.streamed),
+    path("whole/", views.whole),
+    path("site.css", views.style),
+    path("broken/", views.broken),
 ]
+handler500 = views.server_error

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 
 CONSENT_ASKED = 0  # how many times the decision was asked (tests read it)
@@ -40,3 +41,47 @@ def explicit(request: HttpRequest) -> HttpResponse:
 def mapped_profile(user: Any) -> dict[str, Any]:
     """A PERSONACLICK_PROFILE replacement: sends the username as a custom-free id."""
     return {"id": f"user-{user.pk}", "email": user.email, "location": "NY"}
+
+
+# What an app sets on a page it wants cached, by browsers and by its CDN.
+PUBLIC_HEADERS = {
+    "Cache-Control": "public, max-age=600",
+    "CDN-Cache-Control": "max-age=600",
+    "Surrogate-Control": "max-age=600",
+}
+
+
+def streamed(request: HttpRequest) -> StreamingHttpResponse:
+    """The template renders while the body streams, after the middleware has run."""
+    # django-csp refuses a nonce first read after its header is written: read now.
+    nonce = str(request.csp_nonce)
+
+    def body() -> Any:
+        yield "<!-- streamed -->"
+        yield render_to_string("page.html", {"title": "Shop", "csp_nonce": nonce},
+                               request=request)
+
+    return StreamingHttpResponse(body(), headers=PUBLIC_HEADERS)
+
+
+def whole(request: HttpRequest) -> HttpResponse:
+    html = render_to_string("page.html", {"title": "Shop"}, request=request)
+    return HttpResponse(html, headers=PUBLIC_HEADERS)
+
+
+def style(request: HttpRequest) -> FileResponse:
+    """A file: ``?path=`` names it (tests only)."""
+    response = FileResponse(open(request.GET["path"], "rb"))  # noqa: SIM115 (closed by Django)
+    for name, value in PUBLIC_HEADERS.items():
+        response.headers[name] = value
+    return response
+
+
+def broken(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("boom")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: an error page with the tags."""
+    html = render_to_string("page.html", {"title": "Oops"}, request=request)
+    return HttpResponse(html, status=500, headers=PUBLIC_HEADERS)

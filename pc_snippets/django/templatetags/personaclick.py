@@ -10,6 +10,9 @@
 
 Keyword arguments are those of the Jinja tags (``nonce``, ``consent``, ``strict``,
 ``custom``, ``stream``, ``spa``, ``device_id``, ``callback``, ``event``, ``fill``).
+Write Django's literals ``True``, ``False``, ``None``: an argument written as
+``true``, ``false``, ``null``, ``none``, ``yes`` or ``no`` (any case) is a
+``TemplateSyntaxError``, because Django would read it as a missing variable.
 """
 
 from __future__ import annotations
@@ -84,6 +87,27 @@ class PersonaClickNode(template.Node):  # type: ignore[misc]
         return output
 
 
+# Bare names that are other languages' literals. Django reads them as variables,
+# which are missing (None) on almost every page: fill=true would silently mean
+# "no fill". Real variables keep Django's convention (missing means None).
+_LITERAL_LOOK_ALIKES = frozenset({"true", "false", "null", "none", "yes", "no"})
+_DJANGO_LITERALS = frozenset({"True", "False", "None"})
+
+
+def _refuse_literal_look_alikes(name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+    """``TemplateSyntaxError`` for an argument like ``fill=true`` (checked at compile time)."""
+    arguments = [(f"argument {i + 1}", value) for i, value in enumerate(args)]
+    for label, expression in [*arguments, *((repr(k), v) for k, v in kwargs.items())]:
+        variable = expression.var
+        # True/False/None are Variables too, resolved from Context.builtins.
+        if (isinstance(variable, Variable) and variable.var.lower() in _LITERAL_LOOK_ALIKES
+                and variable.var not in _DJANGO_LITERALS):
+            raise template.TemplateSyntaxError(
+                f"{name}: {label} is {variable.var!r}, which Django reads as a missing "
+                "variable; write True/False (or None), Django's literals"
+            )
+
+
 def _is_literal(expression: Any) -> bool:
     # A FilterExpression of a literal ("text", 42, True) with no filters: Django has
     # already turned it into its value; it cannot change from one render to the next.
@@ -114,6 +138,7 @@ def _register(name: str, render: Callable[..., Markup]) -> None:
             parser, bits, params, spec.varargs, spec.varkw, spec.defaults,
             spec.kwonlyargs, spec.kwonlydefaults, name=name, **old_style,
         )
+        _refuse_literal_look_alikes(name, args, kwargs)
         return PersonaClickNode(render, args, kwargs, target_var)
 
     register.tag(name, compile_tag)
