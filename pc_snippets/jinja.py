@@ -410,13 +410,11 @@ def _sandboxed_tag(function: Callable[..., Markup]) -> Callable[..., Markup]:
     filter by name does exactly what the tag does.
     """
 
+    run = _in_sandbox(function)
+
     @pass_context
     def tag(context: Context, value: Any, *args: Any, **options: Any) -> Markup:
-        token = SANDBOX_CONTEXT.set(context)
-        try:
-            return function(context, *args, **options)
-        finally:
-            SANDBOX_CONTEXT.reset(token)
+        return run(context, *args, **options)
 
     return tag
 

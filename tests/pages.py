@@ -52,3 +52,24 @@ def run_page_console(html: str) -> tuple[list[list[Any]], list[str]]:
 def calls_named(calls: list[list[Any]], *head: str) -> list[list[Any]]:
     """The calls whose first arguments are ``head`` (e.g. ``"profile", "set"``)."""
     return [call for call in calls if tuple(call[: len(head)]) == head]
+
+
+# What an app sets on a page it wants cached, by browsers and by its CDN.
+PUBLIC_HEADERS = {
+    "Cache-Control": "public, max-age=600",
+    "CDN-Cache-Control": "max-age=600",
+    "Surrogate-Control": "max-age=600",
+}
+
+
+def assert_private_for_shared_caches(response: Any) -> None:
+    """A response that carries profile data: private, and nothing a CDN would obey."""
+    assert response.headers["Cache-Control"] == "private, max-age=600"
+    # CDNs obey these even when Cache-Control says private: they must go.
+    assert "CDN-Cache-Control" not in response.headers
+    assert "Surrogate-Control" not in response.headers
+
+
+def public_headers_kept(response: Any) -> bool:
+    """The app's caching headers are as it set them."""
+    return {name: response.headers.get(name) for name in PUBLIC_HEADERS} == PUBLIC_HEADERS

@@ -27,7 +27,14 @@ from pc_snippets.django.hooks import django6_get_nonce  # noqa: E402
 from pc_snippets.django.profiles import user_profile  # noqa: E402
 from tests.django_project import django6_csp  # noqa: E402
 from tests.django_project.models import Customer  # noqa: E402
-from tests.pages import calls_named, page_scripts, run_page, run_page_console  # noqa: E402
+from tests.pages import (  # noqa: E402
+    assert_private_for_shared_caches,
+    calls_named,
+    page_scripts,
+    public_headers_kept,
+    run_page,
+    run_page_console,
+)
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
 PAGES = ["/", "/jinja/"]
@@ -458,23 +465,6 @@ def test_a_sandboxed_jinja2_environment_calls_nothing_a_template_hands_over() ->
     assert run_page(html) == [["profile", "set", {"id": 7, "email": "ann@mail.com"}]]
 
 
-# What tests/django_project/views.py sets on the pages it wants cached.
-PUBLIC_HEADERS = {
-    "Cache-Control": "public, max-age=600",
-    "CDN-Cache-Control": "max-age=600",
-    "Surrogate-Control": "max-age=600",
-}
-
-
-def assert_private_for_shared_caches(response: Any) -> None:
-    assert response.headers["Cache-Control"] == "private, max-age=600"
-    # CDNs obey these even when Cache-Control says private: they must go.
-    assert "CDN-Cache-Control" not in response.headers
-    assert "Surrogate-Control" not in response.headers
-
-
-def public_headers_kept(response: Any) -> bool:
-    return {name: response.headers.get(name) for name in PUBLIC_HEADERS} == PUBLIC_HEADERS
 
 
 @pytest.mark.parametrize("visitor", ["jane", None], ids=["visitor", "anonymous"])

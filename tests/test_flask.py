@@ -14,7 +14,14 @@ from flask_talisman import Talisman
 from pc_snippets import ProfileError, check_profile
 from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control
 from pc_snippets.flask import PersonaClick
-from tests.pages import calls_named, page_scripts, run_page, run_page_console
+from tests.pages import (
+    PUBLIC_HEADERS,
+    assert_private_for_shared_caches,
+    calls_named,
+    page_scripts,
+    run_page,
+    run_page_console,
+)
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
 PAGE = """<!DOCTYPE html><html><head>{% personaclick_init %}</head>
@@ -145,19 +152,6 @@ def test_a_streamed_page_is_private() -> None:
     assert client.get("/?cache=public").headers["Cache-Control"] == "public"
 
 
-# What an app sets on a page it wants cached, by browsers and by its CDN.
-PUBLIC_HEADERS = {
-    "Cache-Control": "public, max-age=600",
-    "CDN-Cache-Control": "max-age=600",
-    "Surrogate-Control": "max-age=600",
-}
-
-
-def assert_private_for_shared_caches(response: Any) -> None:
-    assert response.headers["Cache-Control"] == "private, max-age=600"
-    # CDNs obey these even when Cache-Control says private: they must go.
-    assert "CDN-Cache-Control" not in response.headers
-    assert "Surrogate-Control" not in response.headers
 
 
 @pytest.mark.parametrize("user", ["jane", ""], ids=["visitor", "anonymous"])

@@ -27,7 +27,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pc_snippets import ProfileError, check_profile
 from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control
 from pc_snippets.starlette import PersonaClickMiddleware, setup
-from tests.pages import calls_named, page_scripts, run_page, run_page_console
+from tests.pages import (
+    PUBLIC_HEADERS,
+    assert_private_for_shared_caches,
+    calls_named,
+    page_scripts,
+    public_headers_kept,
+    run_page,
+    run_page_console,
+)
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
 PAGE = """<!DOCTYPE html><html><head>{% personaclick_init %}</head>
@@ -160,23 +168,6 @@ def test_cache_control(cache: str) -> None:
     assert client.get("/", params={"cache": cache}).headers["cache-control"] == cache
 
 
-# What an app sets on a page it wants cached, by browsers and by its CDN.
-PUBLIC_HEADERS = {
-    "Cache-Control": "public, max-age=600",
-    "CDN-Cache-Control": "max-age=600",
-    "Surrogate-Control": "max-age=600",
-}
-
-
-def assert_private_for_shared_caches(response: Any) -> None:
-    assert response.headers["cache-control"] == "private, max-age=600"
-    # CDNs obey these even when Cache-Control says private: they must go.
-    assert "cdn-cache-control" not in response.headers
-    assert "surrogate-control" not in response.headers
-
-
-def public_headers_kept(response: Any) -> bool:
-    return {name: response.headers.get(name) for name in PUBLIC_HEADERS} == PUBLIC_HEADERS
 
 
 def make_streaming_app(**options: Any) -> TestClient:
