@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from .check import CheckResult, check_profile
 from .example import EXAMPLE_PROFILE
 from .guard import GUARD_RULES, Guard
-from .memo import clear_memo, set_memo_size
 from .problems import Problem, ProfileError
 from .render import render_call, render_init, render_profile_get, render_profile_set
 from .rules import RULES
@@ -35,13 +34,11 @@ __all__ = [
     "UnsafeValueError",
     "Vehicle",
     "check_profile",
-    "clear_memo",
     "dumps_js",
     "render_call",
     "render_init",
     "render_profile_get",
     "render_profile_set",
-    "set_memo_size",
 ]
 
 __version__ = "0.1.0"

@@ -545,8 +545,7 @@ def render_profile_set_for(
     if strict is None:
         strict = settings.strict
     if not settings.send_once:
-        # One core call, as a view would make it: the core checks (or finds a
-        # repeat visitor's clean dict profile in its memo), logs, and renders.
+        # One core call, as a view would make it: the core checks, logs, and renders.
         try:
             html = render_profile_set(
                 data, custom=custom, guard=settings.guard, strict=strict,

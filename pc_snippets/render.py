@@ -20,8 +20,7 @@ from markupsafe import Markup
 
 from .check import _check
 from .clock import iso_today
-from .guard import DEFAULT_GUARD, Guard
-from .memo import memo_key, recall, remember
+from .guard import Guard
 from .problems import Problem, ProfileError
 from .serialize import dumps_js
 
@@ -260,27 +259,20 @@ def render_profile_set(
         raise _refused_consent(consent)
     # A bad nonce is a bug: fail before any work.
     nonce_attribute = "" if nonce is None else _nonce_attribute(nonce)
-    guard = guard or DEFAULT_GUARD
-    today_text = iso_today(today)
-    # The memo holds data checked against the clock's date only.
-    key = memo_key(profile, custom) if today_text is None else None
-    data = recall(key, guard) if key is not None else None
-    if data is None:
-        result = _check(profile, custom, guard, today_text)
-        if result.problems:
-            if strict:
-                raise ProfileError(result.problems)
-            _log_problems(result.problems)
-            if debug:
-                call = f"{_PROFILE_SET_CODE}{dumps_js(result.payload)});" if result.payload else ""
-                return _script(nonce_attribute, _console_warning(result.problems) + call,
-                               repeats=False)
-        if not result.payload:
-            return Markup()
-        # The payload was bounded by validation: the serializer's structure walk is skipped.
-        data = dumps_js(result.payload, prechecked=True)
-        if key is not None and not result.problems:
-            remember(key, guard, data)
+    # Nothing about a visitor is kept between renders: every call checks afresh.
+    result = _check(profile, custom, guard, iso_today(today))
+    if result.problems:
+        if strict:
+            raise ProfileError(result.problems)
+        _log_problems(result.problems)
+        if debug:
+            call = f"{_PROFILE_SET_CODE}{dumps_js(result.payload)});" if result.payload else ""
+            return _script(nonce_attribute, _console_warning(result.problems) + call,
+                           repeats=False)
+    if not result.payload:
+        return Markup()
+    # The payload was bounded by validation: the serializer's structure walk is skipped.
+    data = dumps_js(result.payload, prechecked=True)
     return _script(nonce_attribute, f"{_PROFILE_SET_CODE}{data});", repeats=False)
 
 

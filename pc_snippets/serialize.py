@@ -107,14 +107,6 @@ def _check_structure(value: object, depth: int = 0) -> None:
             _check_structure(item, depth + 1)
 
 
-def encode_plain_json(value: Any) -> str:
-    """Compact JSON text with NO HTML escaping: never put it in a page.
-
-    Only used as a content key (the render memo); dates become ISO strings.
-    """
-    return _encode(value)
-
-
 def dumps_js(value: Any, *, prechecked: bool = False) -> str:
     """Serialize ``value`` as a JavaScript expression safe inside an inline ``<script>``.
 

@@ -1,8 +1,9 @@
-"""Renderers: profile set/get, init loader, generic calls, nonce, consent, memo."""
+"""Renderers: profile set/get, init loader, generic calls, nonce, consent, nothing kept."""
 
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import logging
 import os
@@ -20,24 +21,14 @@ from pc_snippets import (
     ProfileError,
     UnsafeValueError,
     check_profile,
-    clear_memo,
     render_call,
     render_init,
     render_profile_get,
     render_profile_set,
-    set_memo_size,
 )
-from pc_snippets.memo import DEFAULT_MEMO_SIZE
 from tests.oracles import JsEngine, parse_html5lib, run_snippet, single_script
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_memo() -> Any:
-    set_memo_size(DEFAULT_MEMO_SIZE)
-    yield
-    set_memo_size(DEFAULT_MEMO_SIZE)
 
 
 # ---------------------------------------------------------------- profile set
@@ -93,8 +84,6 @@ def test_nothing_valid_renders_empty_markup() -> None:
 
 def test_deterministic_output() -> None:
     outputs = {str(render_profile_set(dict(EXAMPLE_PROFILE))) for _ in range(5)}
-    set_memo_size(0)
-    outputs |= {str(render_profile_set(dict(EXAMPLE_PROFILE))) for _ in range(5)}
     assert len(outputs) == 1
 
 
@@ -447,7 +436,7 @@ def test_render_call_refuses_unsafe_args(arg: Any, error: type[Exception]) -> No
         render_call("track", "view", arg)
 
 
-# ---------------------------------------------------------------- memo
+# ---------------------------------------------------------------- nothing kept
 
 PROFILES = [
     {"id": i, "email": f"user{i}@mail.com", "first_name": f"Name{i}", "gender": "mf"[i % 2]}
@@ -455,36 +444,59 @@ PROFILES = [
 ]
 
 
-def test_memo_on_and_off_give_the_same_output() -> None:
-    # Remembered from the second sighting on, so the memo answers the third pass.
-    with_memo = [str(render_profile_set(p)) for p in PROFILES * 3]
-    assert len(pc_snippets.memo._entries) == len(PROFILES)
-    set_memo_size(0)
-    without = [str(render_profile_set(p)) for p in PROFILES * 3]
-    assert with_memo == without
-    for html, profile in zip(with_memo, PROFILES * 3, strict=True):
-        assert run_snippet(html) == [["profile", "set", check_profile(profile).payload]]
+def _reachable_text(marker: str) -> list[str]:
+    """Every string containing ``marker`` held by any object the collector tracks."""
+    found = []
+    for obj in gc.get_objects():
+        if isinstance(obj, dict):
+            values: Any = [*obj.keys(), *obj.values()]
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            values = obj
+        else:
+            continue
+        found.extend(v for v in values if isinstance(v, str) and marker in v)
+    return found
 
 
-def test_memo_small_size_evicts_and_stays_correct() -> None:
-    set_memo_size(3)
-    first = [str(render_profile_set(p)) for p in PROFILES]
-    again = [str(render_profile_set(p)) for p in reversed(PROFILES)]
-    assert again == list(reversed(first))
-    assert len(pc_snippets.memo._entries) <= 3
+def test_nothing_about_a_visitor_is_kept_after_the_render() -> None:
+    marker = "kept-nowhere-" + os.urandom(4).hex()
+    for i in range(3):  # a repeat visitor, as on every page view
+        for bad in ("x", "m"):  # a clean and a refused profile
+            data = {"email": f"{marker}{i}@mail.com", "first_name": f"{marker}", "gender": bad}
+            html = render_profile_set(data)
+            assert marker in html
+            del data, html
+    gc.collect()
+    assert _reachable_text(marker) == []
 
 
-def test_profile_with_problems_is_never_memoised(caplog: pytest.LogCaptureFixture) -> None:
+def test_repeat_renders_are_checked_each_time(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="pc_snippets")
+    outputs = [str(render_profile_set(p)) for p in PROFILES * 3]
+    for html, profile in zip(outputs, PROFILES * 3, strict=True):
+        assert run_snippet(html) == [["profile", "set", check_profile(profile).payload]]
     data = {"first_name": "Ann", "gender": "x"}
-    outputs = [render_profile_set(data) for _ in range(3)]
-    assert len(set(outputs)) == 1
-    assert len([r for r in caplog.records if "invalid_gender" in r.getMessage()]) == 3
+    assert len({render_profile_set(data) for _ in range(3)}) == 1
+    assert len([r for r in caplog.records if "invalid_gender" in r.getMessage()]) >= 1
 
 
-def test_different_guards_do_not_share_entries() -> None:
+def test_a_date_and_its_text_are_checked_alike() -> None:
+    # Under the memo a date and its "YYYY-MM-DD" text shared a key, so a refused
+    # profile could be served from it and strict=True did not raise.
+    day = datetime.date(2030, 1, 1)
+    tomorrow = day + datetime.timedelta(days=1)
+    for _ in range(3):
+        for birthday in (tomorrow, tomorrow.isoformat()):
+            data = {"birthday": birthday, "gender": "f"}
+            with pytest.raises(ProfileError):
+                render_profile_set(data, strict=True, today=day)
+            assert run_snippet(render_profile_set(data, today=day)) == [
+                ["profile", "set", {"gender": "f"}]]
+
+
+def test_different_guards_give_their_own_answers() -> None:
     data = {"email": "jane@noemail.myshop.com", "gender": "f"}
-    plain = render_profile_set(data)  # memoised under the default guard
+    plain = render_profile_set(data)
     assert "noemail" in plain
     strict_guard = Guard(placeholder_domains=["myshop.com"])
     guarded = render_profile_set(data, guard=strict_guard)
@@ -493,27 +505,13 @@ def test_different_guards_do_not_share_entries() -> None:
     assert render_profile_set(data) == plain
 
 
-def test_memo_respects_custom_properties() -> None:
+def test_custom_properties_are_rendered_per_call() -> None:
     data = {"gender": "f"}
     one = render_profile_set(data, custom={"size": "M"})
     two = render_profile_set(data, custom={"size": "L"})
     assert run_snippet(one) == [["profile", "set", {"gender": "f", "size": "M"}]]
     assert run_snippet(two) == [["profile", "set", {"gender": "f", "size": "L"}]]
     assert run_snippet(render_profile_set(data)) == [["profile", "set", {"gender": "f"}]]
-
-
-def test_clear_memo_and_set_memo_size() -> None:
-    for profile in PROFILES[:5] * 2:  # memoised from the second sighting on
-        render_profile_set(profile)
-    assert len(pc_snippets.memo._entries) == 5
-    clear_memo()
-    assert len(pc_snippets.memo._entries) == 0
-    set_memo_size(0)
-    render_profile_set(PROFILES[0])
-    assert len(pc_snippets.memo._entries) == 0
-    for bad in (-1, 1.5, True, "3"):
-        with pytest.raises(ValueError, match="memo size"):
-            set_memo_size(bad)  # type: ignore[arg-type]
 
 
 def test_mutating_input_after_render_gives_fresh_output() -> None:
@@ -532,17 +530,8 @@ def test_parse_is_single_script_for_every_renderer() -> None:
         single_script(html)
 
 
-def test_memo_keys_a_profile_from_its_second_sighting() -> None:
-    data = {"id": 7, "email": "jane@mail.com", "first_name": "Jane"}
-    first = render_profile_set(data)
-    assert len(pc_snippets.memo._entries) == 0  # a profile seen once costs no key
-    assert render_profile_set(data) == first
-    assert len(pc_snippets.memo._entries) == 1
-    assert render_profile_set(data) == first
-
-
-def test_a_shared_hint_never_gives_another_profiles_output() -> None:
-    # Same id, email, phone and field count: the same hint, different content.
+def test_profiles_alike_in_their_ids_get_their_own_output() -> None:
+    # Same id, email, phone and field count, different content.
     jane = {"id": 7, "email": "jane@mail.com", "first_name": "Jane"}
     anna = {"id": 7, "email": "jane@mail.com", "first_name": "Anna"}
     for _ in range(3):

@@ -14,9 +14,7 @@ from pc_snippets import (
     render_init,
     render_profile_get,
     render_profile_set,
-    set_memo_size,
 )
-from pc_snippets.memo import DEFAULT_MEMO_SIZE
 
 GUARDS = [None, Guard(disabled={"placeholder_name"}), Guard(placeholder_domains=["shop.com"])]
 
@@ -53,18 +51,13 @@ def render_job(job: tuple[int, dict[str, Any], Guard | None]) -> str:
     return "".join(parts)
 
 
-@pytest.mark.parametrize("memo_size", [DEFAULT_MEMO_SIZE, 16, 0])
-def test_threads_match_sequential(memo_size: int) -> None:
-    set_memo_size(0)
+@pytest.mark.parametrize("chunksize", [3, 1])
+def test_threads_match_sequential(chunksize: int) -> None:
     sequential = [render_job(job) for job in JOBS]
-    try:
-        set_memo_size(memo_size)
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            concurrent = list(pool.map(render_job, JOBS, chunksize=3))
-        with ThreadPoolExecutor(max_workers=8) as pool:  # again, with a warm memo
-            warm = list(pool.map(render_job, JOBS, chunksize=1))
-    finally:
-        set_memo_size(DEFAULT_MEMO_SIZE)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        concurrent = list(pool.map(render_job, JOBS, chunksize=chunksize))
+    with ThreadPoolExecutor(max_workers=8) as pool:  # again, with warm snippet caches
+        warm = list(pool.map(render_job, JOBS, chunksize=chunksize))
     assert concurrent == sequential
     assert warm == sequential
     assert len(set(sequential)) > len(PROFILES) // 2  # the jobs really differ
