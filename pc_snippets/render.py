@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import logging
 import re
 import string
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from markupsafe import Markup
 from .check import _check
 from .clock import iso_today
 from .guard import Guard
+from .logs import log_problems
 from .problems import Problem, ProfileError
 from .serialize import dumps_js
 
@@ -33,7 +33,6 @@ __all__ = [
     "render_profile_set",
 ]
 
-logger = logging.getLogger("pc_snippets")
 
 DEFAULT_CDN_HOST = "cdn.personaclick.com"
 DEFAULT_PROFILE_EVENT = "personaclick:profile"
@@ -212,15 +211,6 @@ def _bare_script(code: str) -> Markup:
     return _markup(f"<script>{code}</script>")
 
 
-def _log_problems(problems: tuple[Problem, ...]) -> None:
-    for problem in problems:
-        # Field path and rule code only: never the value (personal data).
-        logger.warning(
-            "PersonaClick profile field dropped: %s [%s] %s",
-            problem.field, problem.code, problem.message,
-        )
-
-
 def _console_warning(problems: tuple[Problem, ...]) -> str:
     # Field paths and rule codes only (paths never show a key that could be data).
     lines = [f"{problem.field} [{problem.code}]" for problem in problems]
@@ -264,7 +254,8 @@ def render_profile_set(
     if result.problems:
         if strict:
             raise ProfileError(result.problems)
-        _log_problems(result.problems)
+        # Bounded per rule code (pc_snippets.logs): a common problem cannot flood the logs.
+        log_problems(result.problems)
         if debug:
             call = f"{_PROFILE_SET_CODE}{dumps_js(result.payload)});" if result.payload else ""
             return _script(nonce_attribute, _console_warning(result.problems) + call,

@@ -69,7 +69,8 @@ def test_both_encoders_agree_on_every_float_class() -> None:
     # ranges cover the floats shops have (prices, bonuses).
     random_bits = [struct.unpack("<d", (i * 0x9E3779B97F4A7C15 % 2**64).to_bytes(8, "little"))[0]
                    for i in range(1, 20_000)]
-    decimals = [i / 100 for i in range(-20_000, 20_000, 7)] + [float(f"1e{e}") for e in range(-330, 310)]
+    decimals = [i / 100 for i in range(-20_000, 20_000, 7)]
+    decimals += [float(f"1e{e}") for e in range(-330, 310)]
     edge = [0.0, -0.0, 5e-324, 1e-4, 9.999999999999999e-05, 1e16, 1e15, 2.0**53, -(2.0**53),
             1.7976931348623157e308, math.pi, math.nan, math.inf, -math.inf]
     for value in random_bits + decimals + edge:

@@ -448,13 +448,16 @@ def _reachable_text(marker: str) -> list[str]:
     """Every string containing ``marker`` held by any object the collector tracks."""
     found = []
     for obj in gc.get_objects():
-        if isinstance(obj, dict):
+        # type(), not isinstance(): isinstance reads __class__, which makes lazy
+        # proxies (Django's settings, a lazy nonce) evaluate themselves.
+        kind = type(obj)
+        if issubclass(kind, dict):
             values: Any = [*obj.keys(), *obj.values()]
-        elif isinstance(obj, (list, tuple, set, frozenset)):
+        elif issubclass(kind, (list, tuple, set, frozenset)):
             values = obj
         else:
             continue
-        found.extend(v for v in values if isinstance(v, str) and marker in v)
+        found.extend(v for v in values if issubclass(type(v), str) and marker in v)
     return found
 
 
