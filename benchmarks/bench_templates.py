@@ -14,9 +14,8 @@ and the Starlette/FastAPI way (``Jinja2Templates.TemplateResponse``, the nonce i
   where the "view" calls the core renderers for every render.
 
 Both timings include the core calls, made with the same data: the profile is
-either the ORM user or a plain dict (a repeat visitor's dict profile is served
-from the core's memo, so the core call is at its fastest and the tag's own cost
-weighs most). The Django tag maps a user with ``PERSONACLICK_PROFILE`` (default
+either the ORM user or a plain dict (the core call checks it on every render, as
+it does for every visitor). The Django tag maps a user with ``PERSONACLICK_PROFILE`` (default
 ``user_profile``) before the core call, so the Django view makes that same call
 with the mapped dict; the Jinja tags pass the user object on as it is. The Flask
 adapter keeps per-request flags on the request: the Flask tag page forgets them
