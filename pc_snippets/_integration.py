@@ -28,7 +28,13 @@ from markupsafe import Markup
 
 from .check import CheckResult, check_profile
 from .guard import Guard
-from .render import render_call, render_init, render_profile_get, render_profile_set
+from .render import (
+    nonce_attribute,
+    render_call,
+    render_fresh_result,
+    render_init,
+    render_profile_get,
+)
 from .serialize import dumps_js
 
 __all__ = [
@@ -542,41 +548,21 @@ def render_profile_set_for(
     if is_anonymous(profile) or found is False or consent is False:
         return Markup()
     data = hooks.adapt(context, profile)
+    # Checked once, rendered once, on every path. A profile problem (strict mode)
+    # wins over a bad nonce, and a profile with nothing to send renders nothing
+    # whatever the nonce (in debug the console warning needs the nonce to run).
     if strict is None:
         strict = settings.strict
-    if not settings.send_once:
-        # One core call, as a view would make it: the core checks, logs, and renders.
-        try:
-            html = render_profile_set(
-                data, custom=custom, guard=settings.guard, strict=strict,
-                nonce=nonce if nonce is not None else found_nonce, debug=settings.debug,
-            )
-        except ValueError:
-            # A refused nonce (raised before any work) or a strict-mode
-            # ProfileError: the path below raises or renders exactly as before
-            # (a profile problem wins over a bad nonce, and a profile with
-            # nothing to send renders nothing whatever the nonce).
-            pass
-        else:
-            if html:
-                hooks.personal_data_rendered(context)
-            return html
     result = check_profile(data, custom=custom, guard=settings.guard, strict=strict)
-    if not result.payload:
-        # Nothing to send; let the core log what was refused (in debug it also
-        # renders the console warning, which needs the nonce to run under a CSP).
-        if not settings.debug:
-            return render_profile_set(result)
-        return render_profile_set(
-            result, nonce=nonce if nonce is not None else found_nonce, debug=True
-        )
-    once = hooks.send_once(context) if settings.send_once else None
+    if not result.payload and not settings.debug:
+        return render_fresh_result(result, "", False)  # logs what was refused
+    once = hooks.send_once(context) if settings.send_once and result.payload else None
     if once is not None and once.seen(result):
         return Markup()
-    html = render_profile_set(
-        result, nonce=nonce if nonce is not None else found_nonce, debug=settings.debug
-    )
-    hooks.personal_data_rendered(context)
+    attribute = nonce_attribute(nonce if nonce is not None else found_nonce)
+    html = render_fresh_result(result, attribute, settings.debug)
+    if html:
+        hooks.personal_data_rendered(context)
     if once is not None:
         once.remember(result)
     return html

@@ -17,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .check import _check
+from .check import CheckResult, _check
 from .clock import iso_today
 from .guard import Guard
 from .logs import log_problems
@@ -156,6 +156,11 @@ _JS_RESERVED = frozenset(
 _last_nonce: tuple[str | None, str] = (None, "")
 
 
+def nonce_attribute(nonce: str | None) -> str:
+    """`` nonce="..."`` for a valid CSP nonce, ``""`` for ``None``; ``ValueError`` otherwise."""
+    return "" if nonce is None else _nonce_attribute(nonce)
+
+
 def _nonce_attribute(nonce: str | None) -> str:
     """`` nonce="..."`` for a valid base64/base64url nonce, '' for None."""
     global _last_nonce
@@ -251,9 +256,20 @@ def render_profile_set(
     nonce_attribute = "" if nonce is None else _nonce_attribute(nonce)
     # Nothing about a visitor is kept between renders: every call checks afresh.
     result = _check(profile, custom, guard, iso_today(today))
+    if strict and result.problems:
+        raise ProfileError(result.problems)
+    return render_fresh_result(result, nonce_attribute, debug)
+
+
+def render_fresh_result(result: CheckResult, nonce_attribute: str, debug: bool) -> Markup:
+    """The ``profile set`` snippet of a result its caller has *just* made with the check.
+
+    Internal to the library (the adapters' pipeline checks once, then renders with
+    this): a :class:`~pc_snippets.CheckResult` handed in from outside goes through
+    :func:`render_profile_set`, which checks it again. Logs the problems (bounded
+    per rule code); ``nonce_attribute`` comes from :func:`nonce_attribute`.
+    """
     if result.problems:
-        if strict:
-            raise ProfileError(result.problems)
         # Bounded per rule code (pc_snippets.logs): a common problem cannot flood the logs.
         log_problems(result.problems)
         if debug:

@@ -82,3 +82,44 @@ def test_strict_undefined_keyword_value_still_raises() -> None:
     env.extend(personaclick_shop_id="357382bf66ac0ce2f1722677c59511")
     with pytest.raises(UndefinedError):
         env.from_string("{% personaclick_init nonce=missing %}").render()
+
+
+@pytest.mark.parametrize("send_once", [False, True])
+@pytest.mark.parametrize("data", [
+    {"id": 7, "email": "ann@mail.com"},            # clean
+    {"id": 7, "email": "anonymous@example.com"},   # one problem
+    {"email": "anonymous@example.com"},            # nothing left to send
+])
+@pytest.mark.parametrize("debug", [False, True])
+def test_every_path_checks_the_profile_once(
+    monkeypatch: pytest.MonkeyPatch, send_once: bool, data: dict[str, object], debug: bool
+) -> None:
+    import pc_snippets.check
+    from pc_snippets._integration import SendOnce, Settings, StaticHooks, render_profile_set_for
+
+    calls = []
+    real = pc_snippets.check.read_record
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pc_snippets.check, "read_record", counting)
+    session: dict[str, str] = {}
+
+    class Hooks(StaticHooks):
+        def send_once(self, context: object) -> SendOnce:
+            return SendOnce(session, b"secret")
+
+    hooks = Hooks(Settings(shop_id="357382bf66ac0ce2f1722677c59511", send_once=send_once,
+                           debug=debug))
+    first = render_profile_set_for(hooks, {}, data, nonce=NONCE)
+    assert len(calls) == 1
+    # The pipeline renders what the core renders for the same data.
+    monkeypatch.setattr(pc_snippets.check, "read_record", real)
+    assert first == render_profile_set(data, nonce=NONCE, debug=debug)
+    monkeypatch.setattr(pc_snippets.check, "read_record", counting)
+    again = render_profile_set_for(hooks, {}, data, nonce=NONCE)
+    assert len(calls) == 2
+    if send_once and "id" in data:
+        assert again == ""  # the same data again in this session
