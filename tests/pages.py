@@ -73,3 +73,20 @@ def assert_private_for_shared_caches(response: Any) -> None:
 def public_headers_kept(response: Any) -> bool:
     """The app's caching headers are as it set them."""
     return {name: response.headers.get(name) for name in PUBLIC_HEADERS} == PUBLIC_HEADERS
+
+
+def assert_placeholder_dropped(html: str, nonce: str, *, warned: bool) -> None:
+    """The test apps' placeholder visitor: the email dropped, the rest sent; in debug
+    (``warned``) one console warning naming the field and rule, never the value, in a
+    script that carries the response's nonce."""
+    calls, warnings = run_page_console(html)
+    assert calls_named(calls, "profile", "set") == [
+        ["profile", "set", {"id": 3, "first_name": "Pat"}]]
+    if not warned:
+        assert warnings == []
+        return
+    assert len(warnings) == 1
+    assert "email [placeholder_email_domain]" in warnings[0]
+    assert "anonymous" not in warnings[0]
+    assert "example.com" not in warnings[0]
+    assert {s.nonce for s in page_scripts(html)} == {nonce}
