@@ -29,6 +29,7 @@ from markupsafe import Markup
 from .check import CheckResult, check_profile
 from .guard import Guard
 from .render import (
+    consent_decision,
     nonce_attribute,
     render_call,
     render_fresh_result,
@@ -453,22 +454,6 @@ class StaticHooks(Hooks):
 
     def settings(self, context: ContextLike) -> Settings:
         return self._settings
-
-
-def consent_decision(value: Any, source: str) -> bool | None:
-    """``value`` if it is ``True``, ``False`` or ``None``; else ``TypeError`` naming ``source``.
-
-    Fail closed: ``0``, ``""`` or ``"no"`` from a consent setting or callable must
-    not be read as a decision either way (the message names the type, never the value).
-
-    >>> consent_decision(None, "consent")
-    >>> consent_decision("no", "PERSONACLICK_CONSENT")
-    Traceback (most recent call last):
-    TypeError: PERSONACLICK_CONSENT must be True, False or None, not a str
-    """
-    if value is None or value is True or value is False:
-        return value
-    raise TypeError(f"{source} must be True, False or None, not a {type(value).__name__}")
 
 
 def _combine_consent(explicit: bool | None, found: bool | None) -> bool | None:

@@ -187,11 +187,21 @@ def _nonce_attribute(nonce: str | None) -> str:
     return attribute
 
 
-def _refused_consent(consent: object) -> TypeError:
-    # Fail closed: 0, "" or "no" must not be read as a decision either way.
-    return TypeError(
-        f"consent must be True, False or None, not a {type(consent).__name__}"
-    )
+def consent_decision(value: Any, source: str = "consent") -> bool | None:
+    """``value`` if it is ``True``, ``False`` or ``None``; else ``TypeError`` naming ``source``.
+
+    Fail closed: ``0``, ``""`` or ``"no"`` (from an argument, a setting or a consent
+    callable) must not be read as a decision either way. The message names the
+    type, never the value.
+
+    >>> consent_decision(None, "consent")
+    >>> consent_decision("no", "PERSONACLICK_CONSENT")
+    Traceback (most recent call last):
+    TypeError: PERSONACLICK_CONSENT must be True, False or None, not a str
+    """
+    if value is None or value is True or value is False:
+        return value
+    raise TypeError(f"{source} must be True, False or None, not a {type(value).__name__}")
 
 
 def _script(nonce_attribute: str, code: str, *, repeats: bool = True) -> Markup:
@@ -248,10 +258,9 @@ def render_profile_set(
     >>> print(render_profile_set({"email": "jane@mail.com", "first_name": "</script>"}))
     <script>...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
     """
-    if consent is not None and consent is not True:
-        if consent is False:
-            return Markup()
-        raise _refused_consent(consent)
+    # The common None / True costs no call; anything else is refused or declined.
+    if consent is not None and consent is not True and consent_decision(consent) is False:
+        return Markup()
     # A bad nonce is a bug: fail before any work.
     nonce_attribute = "" if nonce is None else _nonce_attribute(nonce)
     # Nothing about a visitor is kept between renders: every call checks afresh.
@@ -341,10 +350,9 @@ def render_profile_get(
     >>> "shop" in render_profile_get(callback="shop.onProfile")
     True
     """
-    if consent is not None and consent is not True:
-        if consent is False:
-            return Markup()
-        raise _refused_consent(consent)
+    # The common None / True costs no call; anything else is refused or declined.
+    if consent is not None and consent is not True and consent_decision(consent) is False:
+        return Markup()
     if event is True or (callback is None and event is None and not fill and fill_root is None):
         event = DEFAULT_PROFILE_EVENT
     elif event is False:
@@ -441,8 +449,8 @@ def render_init(
     >>> "cdn.personaclick.com" in render_init("357382bf66ac0ce2f1722677c59511")
     True
     """
-    if consent is not None and consent is not True and consent is not False:
-        raise _refused_consent(consent)
+    if consent is not None and consent is not True:
+        consent_decision(consent)
     code = _init_code(shop_id, stream, cookieless, consent, spa, api_host, cdn_host, device_id)
     return _script(_nonce_attribute(nonce), code)
 
@@ -459,10 +467,9 @@ def render_call(
     >>> print(render_call("track", "view", {"id": "SKU-1"}))
     <script>...personaclick("track","view",{"id":"SKU-1"});</script>
     """
-    if consent is not None and consent is not True:
-        if consent is False:
-            return Markup()
-        raise _refused_consent(consent)
+    # The common None / True costs no call; anything else is refused or declined.
+    if consent is not None and consent is not True and consent_decision(consent) is False:
+        return Markup()
     if not isinstance(command, str) or not _COMMAND.fullmatch(command):
         raise ValueError("command must be an SDK command name such as 'track'")
     code = _call(command, *args)
