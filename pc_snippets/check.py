@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import iso_today
 from .custom import normalise_custom
-from .fields import FIELD_RULES, Context, age_on, read_record
+from .fields import FIELD_RULES, Context, age_on
 from .guard import DEFAULT_GUARD, Guard
 from .problems import Problem, ProfileError
+from .sent import read_profile
 
 if TYPE_CHECKING:
     from .model import Profile
@@ -106,12 +107,12 @@ def _check(
             custom = {key: value for key, value in payload.items() if key not in _KNOWN_FIELDS}
         data = {key: value for key, value in payload.items() if key in _KNOWN_FIELDS}
     ctx = Context(guard or DEFAULT_GUARD, today)
-    ctx.problems.extend(earlier)
-    payload = read_record({} if data is None else data, FIELD_RULES, ctx)
-    if (
-        "age" in payload
-        and "birthday" in payload
-        and abs(payload["age"] - age_on(payload["birthday"], ctx.today_iso)) > 1
+    if earlier:
+        ctx.problems.extend(earlier)
+    payload = read_profile({} if data is None else data, ctx)
+    age = payload.get("age")
+    if age is not None and "birthday" in payload and not (
+        -1 <= age - age_on(payload["birthday"], ctx.today_iso) <= 1
     ):
         del payload["age"]
         ctx.report("age", "age_mismatch",

@@ -18,7 +18,7 @@ import decimal
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .clock import today_iso
@@ -387,6 +387,41 @@ def not_a_record() -> Problem:
     return Problem("", "invalid_type", "expected a mapping or an object with profile fields")
 
 
+def record_items(
+    value: Any, rules: Mapping[str, Normaliser], ctx: Context, prefix: str
+) -> Iterable[tuple[Any, Any]] | None:
+    """The (key, value) pairs of a record, or ``None`` (reported) if it is none.
+
+    A mapping gives all its items; an object (ORM user, dataclass) the known names
+    read by attribute.
+    """
+    if isinstance(value, Mapping):
+        return value.items()
+    if isinstance(value, _NOT_RECORDS):
+        problem = not_a_record()
+        ctx.report(prefix, problem.code, problem.message)
+        return None
+    return [(name, getattr(value, name, None)) for name in rules]
+
+
+def read_field(
+    key: Any, raw: Any, rules: Mapping[str, Normaliser], ctx: Context, prefix: str,
+    out: dict[str, Any],
+) -> None:
+    """Normalise one field of a record into ``out``, or report its problem to ``ctx``."""
+    normalise = rules.get(key)
+    if normalise is None:
+        ctx.report(_path(prefix, key), "unknown_field", unknown_field_message(key, rules))
+        return
+    try:
+        cleaned = apply(normalise, raw, ctx)
+    except FieldProblem as problem:
+        ctx.report(_path(prefix, key), problem.code, problem.message)
+        return
+    if cleaned is not None:
+        out[key] = cleaned
+
+
 def read_record(
     value: Any, rules: Mapping[str, Normaliser], ctx: Context, prefix: str = ""
 ) -> dict[str, Any]:
@@ -395,111 +430,18 @@ def read_record(
     Mappings must only hold known keys (others are ``unknown_field`` problems);
     from objects (ORM users, dataclasses) only the known names are read. Problems
     are reported to ``ctx`` under ``prefix`` (``"kids[0]"``); bad fields are left
-    out, good ones kept, in input order.
+    out, good ones kept, in input order. This is the reference: the profile check
+    takes the fast path of :mod:`pc_snippets.sent` first.
     """
-    items: Any
-    if type(value) is dict or isinstance(value, Mapping):
-        items = value.items()
-    elif isinstance(value, _NOT_RECORDS):
-        problem = not_a_record()
-        ctx.report(prefix, problem.code, problem.message)
-        return {}
-    else:
-        items = [(name, getattr(value, name, None)) for name in rules]
+    items = record_items(value, rules, ctx, prefix)
     out: dict[str, Any] = {}
-    for key, raw in items:
-        normalise = rules.get(key)
-        if normalise is None:
-            ctx.report(_path(prefix, key), "unknown_field", unknown_field_message(key, rules))
-            continue
-        if raw is None:
-            continue
-        try:
-            if type(raw) is str:
-                # clean_text() inlined for the common clean value: this loop is
-                # the render hot path. Anything unusual goes through clean_text.
-                raw = raw.strip()
-                if not raw:
-                    continue  # empty text is missing, not a problem
-                if len(raw) <= MAX_TEXT_LENGTH and raw.isprintable():
-                    # Printable text has no whitespace but " ": clean text is
-                    # all that these two rules ask for.
-                    if normalise is text or (normalise is identifier and " " not in raw):
-                        out[key] = raw
-                        continue
-                else:
-                    raw = clean_text(raw)
-            elif isinstance(raw, str):
-                raw = clean_text(raw)
-                if raw is None:
-                    continue
-            cleaned = normalise(raw, ctx)
-        except FieldProblem as problem:
-            ctx.report(_path(prefix, key), problem.code, problem.message)
-            continue
-        if cleaned is not None:
-            out[key] = cleaned
+    if items is not None:
+        for key, raw in items:
+            read_field(key, raw, rules, ctx, prefix, out)
     return out
 
 
-# Fast paths for list entries already in the form they are sent in (the usual
-# case: a shop's own clean data). Each returns the entry exactly as read_record
-# would, or None to let read_record (the reference) decide; they never report a
-# problem. tests/test_fast_paths.py proves them equal to the reference.
-RecordFastPath = Callable[[Any, Context], "dict[str, Any] | None"]
-
-
-def _sent_text(value: Any) -> bool:
-    # Text that clean_text and text() would send unchanged.
-    return (
-        type(value) is str
-        and 0 < len(value) <= MAX_TEXT_LENGTH
-        and value.isprintable()
-        and value.strip() == value
-    )
-
-
-def _sent_birthday(value: Any, ctx: Context) -> bool:
-    # A birthday that birthday() would send unchanged, with no guard question.
-    if type(value) is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":
-        return False
-    if value in PLACEHOLDER_BIRTHDAYS or value < MIN_BIRTHDAY or value > ctx.today_iso:
-        return False
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _kid_as_sent(item: Any, ctx: Context) -> dict[str, Any] | None:
-    if type(item) is not dict or not 0 < len(item) <= 2:
-        return None
-    for key, value in item.items():
-        if key == "gender":
-            if (value != "m" and value != "f") or type(value) is not str:
-                return None
-        elif key != "birthday" or not _sent_birthday(value, ctx):
-            return None
-    return dict(item)
-
-
-def _vehicle_as_sent(item: Any, ctx: Context) -> dict[str, Any] | None:
-    if type(item) is not dict or not 0 < len(item) <= 3:
-        return None
-    for key, value in item.items():
-        if key == "vds":
-            if type(value) is not str or not _VEHICLE_ID.fullmatch(value):
-                return None
-        elif (key != "brand" and key != "model") or not _sent_text(value):
-            return None
-    return dict(item)
-
-
-def _record_list(
-    rules: Mapping[str, Normaliser], field_name: str, label: str,
-    fast: RecordFastPath | None = None,
-) -> Normaliser:
+def _record_list(rules: Mapping[str, Normaliser], field_name: str, label: str) -> Normaliser:
     def normalise(value: Any, ctx: Context) -> list[dict[str, Any]] | None:
         if type(value) is list:
             items = value
@@ -513,11 +455,6 @@ def _record_list(
         for index, item in enumerate(items):
             if item is None:
                 continue
-            if fast is not None:
-                record = fast(item, ctx)
-                if record is not None:
-                    out.append(record)
-                    continue
             found = len(ctx.problems)
             record = read_record(item, rules, ctx, field_name)
             if len(ctx.problems) > found:
@@ -534,11 +471,8 @@ def _record_list(
     return normalise
 
 
-kids = _record_list(KID_RULES, "kids", "children", _kid_as_sent)
-auto = _record_list(VEHICLE_RULES, "auto", "vehicles", _vehicle_as_sent)
-#: The same rules without the fast paths: the reference the fast paths are proven against.
-kids_reference = _record_list(KID_RULES, "kids", "children")
-auto_reference = _record_list(VEHICLE_RULES, "auto", "vehicles")
+kids = _record_list(KID_RULES, "kids", "children")
+auto = _record_list(VEHICLE_RULES, "auto", "vehicles")
 
 #: Every standard profile field, in the order it is sent.
 FIELD_RULES: dict[str, Normaliser] = {

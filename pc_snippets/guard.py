@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_GUARD", "GUARD_RULES", "PLACEHOLDER_BIRTHDAYS", "Guard"]
+__all__ = [
+    "DEFAULT_GUARD", "GUARD_RULES", "PLACEHOLDER_BIRTHDAYS", "Guard", "phone_may_be_placeholder",
+]
 
 #: Every placeholder rule code with what it catches (documented in the README).
 GUARD_RULES: dict[str, str] = {
@@ -79,6 +81,17 @@ _ASCENDING = "01234567890123456789"
 _DESCENDING = "98765432109876543210"
 
 
+def phone_may_be_placeholder(digits: str) -> bool:
+    """False when the phone ``digits`` (at least six) surely are no placeholder.
+
+    Every tail :meth:`Guard.phone_problem` tests ends with the last six digits, so
+    when those are not one repeated digit or a run, nothing is (the common case,
+    decided cheaply).
+    """
+    last6 = digits[-6:]
+    return last6 == last6[0] * 6 or last6 in _ASCENDING or last6 in _DESCENDING
+
+
 @dataclass(frozen=True, init=False)
 class Guard:
     """Configuration of the placeholder-data guard.
@@ -134,12 +147,7 @@ class Guard:
 
     def phone_problem(self, digits: str) -> str | None:
         """The rule code a normalised phone (digits only) breaks, or ``None``."""
-        if "placeholder_phone" in self.disabled:
-            return None
-        # Every candidate tail below ends with the last six digits, so when those
-        # are not a repeat or a run, nothing is (the common case, decided cheaply).
-        last6 = digits[-6:]
-        if last6 != last6[0] * 6 and last6 not in _ASCENDING and last6 not in _DESCENDING:
+        if "placeholder_phone" in self.disabled or not phone_may_be_placeholder(digits):
             return None
         for prefix in range(4):
             rest = digits[prefix:]

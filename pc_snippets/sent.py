@@ -1,0 +1,222 @@
+"""The fast path of the profile check: values already in the form they are sent.
+
+A shop's own data is usually clean: an integer id, trimmed names, a lower-case
+email domain, a phone written as digits. For each field rule, :data:`SENT_AS_IS`
+holds a Python expression that is true only for a value the reference rule
+(:mod:`pc_snippets.fields`) would send unchanged, with no problem under the
+strictest guard. From that table one straight-line function is generated for
+the standard fields, so a clean profile costs one test per field and no
+per-field call. A field whose value the expression does not accept (or a
+``None``) goes through the reference rules, which decide what to send and report
+any problem; the fast path itself never reports one. A guard can only switch
+rules off (accept more), except for store placeholder domains, so with those
+the email test always defers to the reference.
+
+``tests/test_sent.py`` proves the fast check equal to the reference alone
+(payload, problems and output text) over generated, hostile and Faker data, the
+way markupsafe proves its speedups equal to its pure-Python fallback.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import fields as f
+from .guard import (
+    _ASCENDING,
+    _DESCENDING,
+    _GENERATED_LOCAL,
+    _PLACEHOLDER_LOCAL,
+    _PLACEHOLDER_NAMES,
+    _RESERVED_DOMAINS,
+    _RESERVED_SUFFIXES,
+    PLACEHOLDER_BIRTHDAYS,
+)
+from .serialize import MAX_SAFE_INTEGER
+
+__all__ = ["EMAIL_AS_SENT", "SENT_AS_IS", "read_profile"]
+
+
+def _email_as_sent() -> re.Pattern[str]:
+    # One regex for what email() sends unchanged with no guard question: the
+    # reference's address pattern with a lower-case domain (email() lower-cases
+    # it), a local part of at most 64 characters, and the guard's own patterns
+    # as lookarounds: no placeholder or generated mailbox (the text before any
+    # "+", in any case), no reserved domain.
+    lower_domain = f._DOMAIN_PART.replace("A-Za-z", "a-z")
+    mailbox_end, end = r"(?:\+|@)", r"\Z"
+    reserved = "|".join(re.escape(domain) for domain in sorted(_RESERVED_DOMAINS))
+    reserved_ends = "".join(f"(?<!{re.escape(suffix)})" for suffix in _RESERVED_SUFFIXES)
+    return re.compile(
+        f"(?=[^@]{{1,64}}@)"
+        f"(?!(?i:{_PLACEHOLDER_LOCAL.pattern}){mailbox_end})"
+        f"(?!(?i:{_GENERATED_LOCAL.pattern}){mailbox_end})"
+        f"{f._LOCAL_PART}@(?!(?:{reserved}){end}){lower_domain}{reserved_ends}"
+    )
+
+
+EMAIL_AS_SENT = _email_as_sent()
+
+
+def real_date(value: str) -> bool:
+    """Whether a ``YYYY-MM-DD`` text is a calendar date."""
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+_ID_TEXT = 'type(v) is str and 0 < len(v) <= 256 and v.isprintable() and " " not in v'
+_TEXT = (
+    'type(v) is str and 0 < len(v) <= 256 and v.isprintable() and v[0] != " " and v[-1] != " "'
+)
+#: For each rule, an expression in ``v`` (the value), ``ctx`` and ``today`` that is
+#: true only if the rule sends ``v`` as it is, with no problem. Printable text
+#: holds no whitespace but " " (every other space character is a separator or a
+#: control, which isprintable() refuses), so text with no " " at either end is
+#: already trimmed. A phone's placeholder test looks at its last six digits first
+#: (as Guard.phone_problem does): a tail that is no repeat or run needs no more.
+SENT_AS_IS: dict[f.Normaliser, str] = {
+    f.user_id: f"(type(v) is int and 0 < v <= MAX_SAFE_INTEGER) or ({_ID_TEXT})",
+    f.identifier: _ID_TEXT,
+    f.text: _TEXT,
+    f.name: f"{_TEXT} and (w := v.casefold()).isalpha() and w not in PLACEHOLDER_NAMES",
+    f.email: (
+        "type(v) is str and len(v) <= 254 and not ctx.guard.placeholder_domains"
+        " and EMAIL_AS_SENT.fullmatch(v) is not None"
+    ),
+    f.phone: (
+        "type(v) is str and 7 <= len(v) <= 15 and v.isascii() and v.isdigit()"
+        ' and v[:2] != "00" and (w := v[-6:]) != w[0] * 6 and w not in ASCENDING'
+        " and w not in DESCENDING"
+    ),
+    f.gender: '(v == "m" or v == "f") and type(v) is str',
+    f.birthday: (
+        'type(v) is str and len(v) == 10 and v[4] == "-" and v[7] == "-"'
+        " and MIN_BIRTHDAY <= v <= today and v not in PLACEHOLDER_BIRTHDAYS and real_date(v)"
+    ),
+    f.age: "type(v) is int and 1 <= v <= 120",
+    f.flag: "v is True or v is False",
+    f.number: "type(v) is int and 0 <= v <= MAX_SAFE_INTEGER",
+    # VIN characters are upper-case letters and digits: nothing to trim or upper-case.
+    f.vehicle_id: "type(v) is str and VEHICLE_ID.fullmatch(v) is not None",
+}
+
+_NAMESPACE: dict[str, Any] = {
+    "MAX_SAFE_INTEGER": MAX_SAFE_INTEGER, "PLACEHOLDER_NAMES": _PLACEHOLDER_NAMES,
+    "PLACEHOLDER_BIRTHDAYS": PLACEHOLDER_BIRTHDAYS, "MIN_BIRTHDAY": f.MIN_BIRTHDAY,
+    "ASCENDING": _ASCENDING, "DESCENDING": _DESCENDING, "EMAIL_AS_SENT": EMAIL_AS_SENT,
+    "VEHICLE_ID": f._VEHICLE_ID, "real_date": real_date,
+}
+# Reads a record's fields: (copies of list fields, names the reference must
+# decide or None, how many fields were present and not None).
+RecordTest = Callable[
+    [dict[str, Any], f.Context], "tuple[dict[str, Any], tuple[str, ...] | None, int]"
+]
+EntryTest = Callable[[dict[str, Any], f.Context], bool]
+
+
+def _generate(rules: Mapping[str, f.Normaliser], entries: Mapping[f.Normaliser, Any]) -> RecordTest:
+    """One straight-line function testing each field of ``rules`` with its expression.
+
+    ``entries`` maps each list rule to the test of one of its entries.
+    """
+    lines = [
+        "def test(data, ctx):", "    get = data.get", "    missed = None", "    lists = {}",
+        "    present = 0",
+    ]
+    if any(rule is f.birthday for rule in rules.values()):
+        lines.append('    today = ctx.today_iso if "birthday" in data else ""')
+    namespace = dict(_NAMESPACE)
+    for index, (name, rule) in enumerate(rules.items()):
+        lines += [f"    v = get({name!r})", "    if v is not None:", "        present += 1"]
+        if rule in entries:
+            namespace[f"entries_{index}"] = entries[rule]
+            lines += [
+                f"        copy = entries_{index}(v, ctx)",
+                "        if copy is None:",
+                f"            missed = (missed or ()) + ({name!r},)",
+                "        else:",
+                f"            lists[{name!r}] = copy",
+            ]
+        else:
+            lines += [
+                f"        if not ({SENT_AS_IS[rule]}):",
+                f"            missed = (missed or ()) + ({name!r},)",
+            ]
+    lines.append("    return lists, missed, present")
+    exec("\n".join(lines), namespace)  # noqa: S102 - constant source text made here
+    test: RecordTest = namespace["test"]
+    return test
+
+
+def _generate_entry(rules: Mapping[str, f.Normaliser]) -> EntryTest:
+    """A straight-line test of one list entry: every field present is sent as it is."""
+    lines = ["def test(data, ctx):", "    get = data.get", "    present = 0"]
+    if any(rule is f.birthday for rule in rules.values()):
+        lines.append("    today = ctx.today_iso")
+    for name, rule in rules.items():
+        lines += [
+            f"    v = get({name!r})", "    if v is not None:",
+            f"        if not ({SENT_AS_IS[rule]}):", "            return False",
+            "        present += 1",
+        ]
+    lines.append("    return present == len(data)")
+    namespace = dict(_NAMESPACE)
+    exec("\n".join(lines), namespace)  # noqa: S102 - constant source text made here
+    test: EntryTest = namespace["test"]
+    return test
+
+
+def _entries(rules: Mapping[str, f.Normaliser]) -> Callable[[Any, f.Context], Any]:
+    """The test of a list field (kids, auto): a copy if every entry is as sent, else None."""
+    test_entry = _generate_entry(rules)
+    limit = f.MAX_LIST_LENGTH
+
+    def as_sent(value: Any, ctx: f.Context) -> list[dict[str, Any]] | None:
+        if type(value) is not list or not 0 < len(value) <= limit:
+            return None
+        for entry in value:
+            # An empty entry or one with an unknown key or a None is the reference's.
+            if type(entry) is not dict or not entry or not test_entry(entry, ctx):
+                return None
+        return [entry.copy() for entry in value]
+
+    return as_sent
+
+
+_test_profile = _generate(
+    f.FIELD_RULES, {f.kids: _entries(f.KID_RULES), f.auto: _entries(f.VEHICLE_RULES)}
+)
+_FIELD_NAMES = frozenset(f.FIELD_RULES)
+
+
+def read_profile(value: Any, ctx: f.Context) -> dict[str, Any]:
+    """``read_record(value, FIELD_RULES, ctx)`` with the fast path: the same payload and problems.
+
+    A plain dict of known fields is tested in one pass; only the fields that pass
+    no test go through the reference rules (in input order, as always).
+    """
+    if type(value) is not dict or not _FIELD_NAMES.issuperset(value):
+        # Objects, other mappings and unknown keys (a problem to report) take the
+        # reference path.
+        return f.read_record(value, f.FIELD_RULES, ctx)
+    lists, missed, present = _test_profile(value, ctx)
+    if missed is None and present == len(value):
+        out = value.copy()
+        if lists:
+            out.update(lists)  # the same keys: the input order stays
+        return out
+    out = {}
+    for key, raw in value.items():
+        if raw is None:
+            continue
+        if missed is not None and key in missed:
+            f.read_field(key, raw, f.FIELD_RULES, ctx, "", out)
+        else:
+            out[key] = lists.get(key, raw)
+    return out
