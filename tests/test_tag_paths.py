@@ -98,13 +98,13 @@ def test_every_path_checks_the_profile_once(
     from pc_snippets._integration import SendOnce, Settings, StaticHooks, render_profile_set_for
 
     calls = []
-    real = pc_snippets.check.read_record
+    real = pc_snippets.check.read_profile
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pc_snippets.check, "read_record", counting)
+    monkeypatch.setattr(pc_snippets.check, "read_profile", counting)
     session: dict[str, str] = {}
 
     class Hooks(StaticHooks):
@@ -116,9 +116,9 @@ def test_every_path_checks_the_profile_once(
     first = render_profile_set_for(hooks, {}, data, nonce=NONCE)
     assert len(calls) == 1
     # The pipeline renders what the core renders for the same data.
-    monkeypatch.setattr(pc_snippets.check, "read_record", real)
+    monkeypatch.setattr(pc_snippets.check, "read_profile", real)
     assert first == render_profile_set(data, nonce=NONCE, debug=debug)
-    monkeypatch.setattr(pc_snippets.check, "read_record", counting)
+    monkeypatch.setattr(pc_snippets.check, "read_profile", counting)
     again = render_profile_set_for(hooks, {}, data, nonce=NONCE)
     assert len(calls) == 2
     if send_once and "id" in data:
