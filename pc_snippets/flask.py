@@ -12,16 +12,12 @@
 >>> html.count("<script>")
 2
 
-Configuration (read once, by :meth:`PersonaClick.init_app`):
-
-``PERSONACLICK_SHOP_ID`` (required while enabled), ``PERSONACLICK_STREAM``,
-``PERSONACLICK_ENABLED`` (``True``), ``PERSONACLICK_STRICT`` (``False``: a bad field
-is dropped and logged, never a broken page), ``PERSONACLICK_SEND_ONCE`` (``False``),
-``PERSONACLICK_COOKIELESS``, ``PERSONACLICK_SPA`` (``False``),
-``PERSONACLICK_API_HOST``, ``PERSONACLICK_CDN_HOST``,
-``PERSONACLICK_GUARD_DISABLED`` and ``PERSONACLICK_PLACEHOLDER_DOMAINS`` (lists),
-``PERSONACLICK_CONSENT`` (a callable returning ``True``/``False``/``None``; anything
-else raises ``TypeError``).
+Configuration (read once, and checked, by :meth:`PersonaClick.init_app`): the
+settings table (:data:`pc_snippets.adapter.SETTINGS`) as ``PERSONACLICK_*`` config
+keys: ``PERSONACLICK_SHOP_ID`` (required while enabled), ``PERSONACLICK_STRICT``
+(``False``: a bad field is dropped and logged, never a broken page) ...
+``PERSONACLICK_CONSENT``'s callable takes no arguments (the ``consent_loader``
+decorator wins over it).
 
 While ``app.debug`` is on, each dropped field is also named (path and rule code,
 never the value) in a ``console.warn`` on the page.
@@ -29,8 +25,8 @@ never the value) in a ``console.warn`` on the page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from flask import (
@@ -39,25 +35,21 @@ from flask import (
     Response,
     before_render_template,
     current_app,
-    has_request_context,
     request,
     session,
     template_rendered,
 )
 from markupsafe import Markup
 
-from ._integration import (
+from .adapter import (
+    CONFIG,
     DEFAULT,
-    SETTING_NAMES,
     ContextLike,
     Hooks,
-    SendOnce,
     Settings,
-    consent_decision,
-    context_value,
-    defined,
+    carries_personal_data,
     make_private,
-    nonce_text,
+    read_settings,
     render_init_for,
     render_profile_get_for,
     render_profile_set_for,
@@ -75,8 +67,6 @@ EXTENSION_KEY = "personaclick"
 _Loader = TypeVar("_Loader", bound=Callable[[], Any])
 _ConsentLoader = TypeVar("_ConsentLoader", bound=Callable[[], "bool | None"])
 
-_UNSET = object()
-
 
 @dataclass(frozen=True)
 class _State:
@@ -87,19 +77,24 @@ class _State:
     # The same with debug on, used while app.debug is (it may be switched on after
     # init_app: app.run(debug=True)).
     debug: Settings
-    consent: Callable[[], bool | None] | None
+    config_consent: Any  # PERSONACLICK_CONSENT
+    # The consent_loader the settings were made with (it wins over the config).
+    loader: Callable[[], bool | None] | None = None
+
+    def with_loader(self, loader: Callable[[], bool | None] | None) -> _State:
+        consent = self.config_consent if loader is None else loader
+        return replace(self, settings=replace(self.settings, consent=consent),
+                       debug=replace(self.debug, consent=consent), loader=loader)
 
 
 # Flask's current_app and request are proxies: every attribute read through one
 # costs a context-variable look-up and several calls. The hooks run for every
 # tag, so each app's environment gets hooks that know the app (no current_app),
-# and the request proxy is unwrapped once, only when it is needed.
+# and the request proxy is unwrapped once per tag.
 #
-# Per-request findings (the consent decision, "personal data rendered") are kept
-# on the request object itself, not in flask.g: g belongs to the app context,
-# which several requests share when one is held around them.
-_R_CONSENT = "_personaclick_consent"
-_R_PRIVATE = "_personaclick_personal_data"
+# The pipeline keeps its per-request findings (the consent decision, "personal
+# data rendered") on the request object itself, not in flask.g: g belongs to the
+# app context, which several requests share when one is held around them.
 _R_RENDERING = "_personaclick_templates_rendering"
 
 
@@ -113,6 +108,11 @@ def _current_request() -> Request | None:
 class _FlaskHooks(Hooks):
     """Inputs from one Flask app (its config as ``init_app`` read it) and the request."""
 
+    naming = CONFIG
+    # No request, so no response and no CSP: only a nonce the template was handed
+    # as text is used (Talisman's csp_nonce() fails outside a request).
+    nonce_needs_request = True
+
     def __init__(self, app: Flask, state: _State) -> None:
         # The app's own environment holds these hooks, so this is the app whose
         # templates are being rendered (Flask's own extensions keep such
@@ -122,65 +122,30 @@ class _FlaskHooks(Hooks):
 
     def settings(self, context: ContextLike) -> Settings:
         state = self._state
+        loader = state.extension._consent_loader
+        if loader is not state.loader:  # a consent_loader registered after init_app wins
+            state = self._state = state.with_loader(loader)
         # app.debug without its descriptor (this runs for every tag).
         return state.debug if self._config["DEBUG"] else state.settings
 
-    def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
-        # settings(), consent() and nonce() in one go, the request proxy unwrapped
-        # at most once (this runs for every tag).
-        state = self._state
-        settings = self.settings(context)
-        if not settings.enabled:  # a disabled integration asks nothing more
-            return settings, None, None
-        decide = state.extension._consent_loader or state.consent
-        value = context_value(context, "csp_nonce")
-        if type(value) is str and value and decide is None:
-            return settings, None, value  # the template's own nonce: no request needed
-        current = _current_request()
-        if current is None:
-            # No request, so no response and no CSP: only a nonce the template was
-            # handed as text is used (Talisman's csp_nonce() fails outside a request).
-            return settings, None, value if type(value) is str and value else None
-        consent = None if decide is None else _consent(decide, current)
-        # The template's csp_nonce (a value, or Talisman's csp_nonce() global) first,
-        # as everywhere; then the request's (Flask-Talisman sets request.csp_nonce).
-        if type(value) is str and value:
-            return settings, consent, value
-        nonce = None if value is None else nonce_text(defined(value))
-        if nonce is None:
-            nonce = nonce_text(getattr(current, "csp_nonce", None))
-        return settings, consent, nonce
+    def request(self, context: ContextLike) -> Request | None:
+        return _current_request()
 
-    def nonce(self, context: ContextLike) -> str | None:
-        return self.inputs(context)[2]
+    def request_state(self, request: Request) -> MutableMapping[str, Any]:
+        return request.__dict__
 
-    def consent(self, context: ContextLike) -> bool | None:
-        return self.inputs(context)[1]
+    def ask_consent(self, decide: Callable[..., Any], context: ContextLike, request: Any) -> Any:
+        return None if request is None else decide()  # Flask's loaders take no arguments
 
-    def profile(self, context: ContextLike) -> Any:
+    def user(self, context: ContextLike, request: Any) -> Any:
         loader = self._state.extension._profile_loader
-        return None if loader is None or not has_request_context() else loader()
+        return None if loader is None or request is None else loader()
 
-    def send_once(self, context: ContextLike) -> SendOnce | None:
-        if not has_request_context():
-            return None
-        return SendOnce(session, self._config["SECRET_KEY"])
+    def session(self, request: Any) -> MutableMapping[str, Any] | None:
+        return None if request is None else session
 
-    def personal_data_rendered(self, context: ContextLike) -> None:
-        try:
-            current = request._get_current_object()  # type: ignore[attr-defined]
-        except RuntimeError:
-            return  # no request, no response to mark
-        setattr(current, _R_PRIVATE, True)
-
-
-def _consent(decide: Callable[[], bool | None], current: Request) -> bool | None:
-    # Asked once per request, however many tags and templates.
-    decision: Any = getattr(current, _R_CONSENT, _UNSET)
-    if decision is _UNSET:
-        decision = consent_decision(decide(), "the PersonaClick consent callable")
-        setattr(current, _R_CONSENT, decision)
-    return decision  # type: ignore[no-any-return]
+    def secret_key(self) -> str | bytes | None:
+        return self._config["SECRET_KEY"]  # type: ignore[no-any-return]
 
 
 def _hooks() -> _FlaskHooks:
@@ -193,12 +158,13 @@ def _private_when_personal(response: Response) -> Response:
     # A template still being rendered now is streamed (stream_template): its tags
     # run after the headers are sent, so it is private whatever it will contain.
     # So is any other streamed body (a stream_with_context generator rendering
-    # templates later): the rule is _integration.streamed_body's. Error pages pass
-    # here too (Flask runs after_request for an errorhandler's response).
+    # templates later): the rule is adapter.headers.streamed_body's. Error pages
+    # pass here too (Flask runs after_request for an errorhandler's response).
     current = _current_request()
+    state = None if current is None else current.__dict__
     if (
-        getattr(current, _R_PRIVATE, False)
-        or getattr(current, _R_RENDERING, 0)
+        carries_personal_data(state)
+        or (state is not None and state.get(_R_RENDERING, 0))
         or streamed_body(response.status_code, response.is_streamed,
                          response.headers.get("Content-Length"))
     ):
@@ -236,28 +202,15 @@ class PersonaClick:
 
     def init_app(self, app: Flask) -> None:
         """Read and check ``PERSONACLICK_*`` config; fail now, not at render time."""
-        config = app.config
-        values: dict[str, Any] = {
-            attribute: config[f"PERSONACLICK_{suffix}"]
-            for suffix, attribute in SETTING_NAMES.items()
-            if f"PERSONACLICK_{suffix}" in config
-        }
-        values["guard_disabled"] = config.get("PERSONACLICK_GUARD_DISABLED")
-        values["placeholder_domains"] = config.get("PERSONACLICK_PLACEHOLDER_DOMAINS")
-        messages = [message for _, message in settings_problems(values)]
-        consent = config.get("PERSONACLICK_CONSENT")
-        if consent is not None and not callable(consent):
-            messages.append("PERSONACLICK_CONSENT must be a callable returning True/False/None")
+        values = read_settings(app.config.get, CONFIG)
+        messages = [message for _, message in settings_problems(values, CONFIG)]
         if values.get("send_once") is True and not app.secret_key:
             messages.append("PERSONACLICK_SEND_ONCE needs SECRET_KEY (it uses the session)")
         if messages:
             raise RuntimeError("PersonaClick is misconfigured: " + "; ".join(messages))
-        state = _State(
-            extension=self,
-            settings=settings_from(values),
-            debug=settings_from({**values, "debug": True}),
-            consent=consent,
-        )
+        settings = settings_from(values)
+        state = _State(extension=self, settings=settings, debug=replace(settings, debug=True),
+                       config_consent=settings.consent)
         app.extensions[EXTENSION_KEY] = state
         set_hooks(app.jinja_env, _FlaskHooks(app, state))
         app.after_request(_private_when_personal)

@@ -20,17 +20,17 @@ Tags and globals take the same arguments:
   ``nonce``, ``consent``)
 - ``personaclick_call command, args...`` (``nonce``, ``consent``)
 
-Settings are environment attributes, set with ``env.extend(...)``:
-``personaclick_shop_id``, ``personaclick_stream``, ``personaclick_enabled``,
-``personaclick_strict``, ``personaclick_cookieless``, ``personaclick_spa``,
-``personaclick_api_host``, ``personaclick_cdn_host``, ``personaclick_guard``,
-``personaclick_debug`` (``False``; ``True``: dropped fields are also named in a
-``console.warn``, path and rule code only),
-``personaclick_consent`` (``True``/``False``/``None``, or a callable taking the
-template context and returning one of them; anything else raises ``TypeError``) and
+Settings are environment attributes, set with ``env.extend(...)``: the settings
+table's (:data:`pc_snippets.adapter.SETTINGS`) spelled ``personaclick_shop_id``,
+``personaclick_strict`` ..., checked as every adapter checks them (when first
+used and after each change; a bad one raises ``TypeError`` or ``ValueError`` when
+a tag renders). ``personaclick_consent``'s callable takes the template context.
+Plain Jinja's own: ``personaclick_guard`` (a :class:`~pc_snippets.Guard`, instead of
+the two guard lists), ``personaclick_debug`` (``False``; ``True``: dropped fields
+are also named in a ``console.warn``, path and rule code only) and
 ``personaclick_profile_loader`` (a callable taking the template context).
 Framework adapters install their own hooks with :func:`set_hooks` (a
-:class:`~pc_snippets._integration.Hooks`).
+:class:`~pc_snippets.adapter.Hooks`).
 
 The nonce is found without the template passing it: an explicit ``nonce=``
 first, then the context's ``csp_nonce`` (value or callable), then
@@ -58,39 +58,32 @@ from jinja2.runtime import Context, Undefined
 from jinja2.utils import pass_context
 from markupsafe import Markup
 
-from ._integration import (
+from .adapter import (
     DEFAULT,
+    ENVIRONMENT,
     SANDBOX_CONTEXT,
+    SETTINGS,
+    ContextLike,
     Hooks,
     Settings,
     absent,
-    consent_decision,
-    context_nonce,
+    read_settings,
     render_call_for,
     render_init_for,
     render_profile_get_for,
     render_profile_set_for,
+    settings_error,
+    settings_from,
+    settings_problems,
 )
+from .guard import Guard
 
 __all__ = ["EnvironmentHooks", "PersonaClickExtension", "hooks_for", "set_hooks"]
 
-# Environment attributes read as settings, with their defaults (documentation;
-# a missing attribute reads as None, which means the same).
-_SETTING_ATTRIBUTES: dict[str, Any] = {
-    "personaclick_shop_id": None,
-    "personaclick_stream": None,
-    "personaclick_enabled": True,
-    "personaclick_strict": False,
-    "personaclick_cookieless": None,
-    "personaclick_spa": False,
-    "personaclick_api_host": None,
-    "personaclick_cdn_host": None,
-    "personaclick_guard": None,
-    "personaclick_debug": False,
-}
-_SETTING_NAMES = tuple(_SETTING_ATTRIBUTES)
-_CONSENT_NAME = "personaclick_consent"
-_WATCHED_NAMES = (*_SETTING_NAMES, _CONSENT_NAME)
+# Environment attributes read as settings: the table's, and two of plain Jinja's own
+# (a ready Guard, and the debug flag that the framework adapters take from the app).
+_GUARD, _DEBUG = "personaclick_guard", "personaclick_debug"
+_WATCHED_NAMES = (*(ENVIRONMENT(setting.name) for setting in SETTINGS), _GUARD, _DEBUG)
 
 # Keyword arguments each tag accepts (checked at compile time for a clear error).
 _TAG_KEYWORDS: dict[str, frozenset[str]] = {
@@ -113,66 +106,64 @@ _TAG_POSITIONAL: dict[str, int | None] = {
 class EnvironmentHooks(Hooks):
     """Hooks for a plain Jinja environment: settings from ``personaclick_*`` attributes."""
 
+    naming = ENVIRONMENT
+
     def __init__(self, environment: Environment) -> None:
         # The environment's attribute dict, read directly: getattr would cost an
         # exception per missing attribute on every tag.
         self._attributes = vars(environment)
         # (attribute count, reader of the watched attributes present, their values,
-        # Settings, consent attribute): one tuple, swapped whole, so threads never
-        # see half an update.
-        self._state: tuple[int, Callable[[dict[str, Any]], Any], Any, Settings, Any] = (
-            -1, _read_nothing, (), Settings(), None
+        # Settings): one tuple, swapped whole, so threads never see half an update.
+        self._state: tuple[int, Callable[[dict[str, Any]], Any], Any, Settings] = (
+            -1, _read_nothing, (), Settings()
         )
 
-    def settings(self, context: Any) -> Settings:
-        return self.inputs(context)[0]
-
-    def inputs(self, context: Any) -> tuple[Settings, bool | None, str | None]:
+    def settings(self, context: ContextLike) -> Settings:
         # Attributes may change after the environment is built (env.extend, or
         # plain assignment). This runs for every tag, so instead of reading every
         # setting it checks that no attribute was added (the count) and that the
         # ones present are unchanged; only a change rebuilds. (Not seen:
         # deleting some other environment attribute *and* adding a setting
         # between two renders. Jinja never deletes environment attributes.)
-        count, read, values, settings, decide = self._state
+        count, read, values, settings = self._state
         attributes = self._attributes
         try:
             if len(attributes) != count or read(attributes) != values:
-                settings, decide = self._rebuild()
+                settings = self._rebuild()
         except KeyError:  # a setting was deleted
-            settings, decide = self._rebuild()
-        if not settings.enabled:  # a disabled integration asks nothing more
-            return settings, None, None
-        if decide is None:
-            consent = None
-        elif callable(decide):
-            consent = consent_decision(decide(context), "the personaclick_consent callable")
-        else:
-            consent = decide  # checked by _rebuild
-        return settings, consent, context_nonce(context)
+            settings = self._rebuild()
+        return settings
 
-    def _rebuild(self) -> tuple[Settings, Any]:
+    def _rebuild(self) -> Settings:
+        # The table's checks and messages, as in every adapter; raised at render
+        # time (an environment has no start-up), and the shop id only by init.
         attributes = self._attributes
         present = tuple(name for name in _WATCHED_NAMES if name in attributes)
         read = operator.itemgetter(*present) if present else _read_nothing
         values = read(attributes)
-        (shop_id, stream, enabled, strict, cookieless, spa, api_host, cdn_host, guard,
-         debug) = map(attributes.get, _SETTING_NAMES)
-        settings = Settings(
-            shop_id=shop_id, stream=stream, enabled=enabled is not False,
-            strict=bool(strict), cookieless=cookieless, spa=bool(spa), api_host=api_host,
-            cdn_host=cdn_host, guard=guard, debug=bool(debug),
-        )
-        decide = attributes.get(_CONSENT_NAME)
-        if not callable(decide):
-            consent_decision(decide, _CONSENT_NAME)  # 0 or "no" is no decision: refuse
-        self._state = (len(attributes), read, values, settings, decide)
-        return settings, decide
+        raw = read_settings(attributes.get, ENVIRONMENT)
+        problems = settings_problems(raw, ENVIRONMENT, require_shop_id=False)
+        guard, debug = attributes.get(_GUARD), attributes.get(_DEBUG, False)
+        if not isinstance(debug, bool):
+            problems.append(("E004", f"{_DEBUG} must be True or False"))
+        if guard is not None and not isinstance(guard, Guard):
+            problems.append(("E005", f"{_GUARD} must be a pc_snippets.Guard or None"))
+        elif guard is not None and (raw.get("guard_disabled") or raw.get("placeholder_domains")):
+            problems.append(("E005", f"{_GUARD} replaces {ENVIRONMENT('guard_disabled')} and "
+                                     f"{ENVIRONMENT('placeholder_domains')}: set one or the other"))
+        if raw.get("send_once"):
+            problems.append(("E008", f"{ENVIRONMENT('send_once')} needs a session, which a "
+                                     "plain Jinja environment has not (use a framework adapter)"))
+        if problems:
+            raise settings_error(problems, "PersonaClick settings: ")
+        settings = settings_from(raw, debug=debug, guard=guard)
+        self._state = (len(attributes), read, values, settings)
+        return settings
 
-    def consent(self, context: Any) -> bool | None:
-        return self.inputs(context)[1]
+    def ask_consent(self, decide: Callable[..., Any], context: ContextLike, request: Any) -> Any:
+        return decide(context)  # plain Jinja has no request: the callable takes the context
 
-    def profile(self, context: Any) -> Any:
+    def user(self, context: ContextLike, request: Any) -> Any:
         loader = self._attributes.get("personaclick_profile_loader")
         return loader(context) if callable(loader) else None
 
@@ -386,7 +377,7 @@ def _in_sandbox(function: Callable[..., Markup]) -> Callable[..., Markup]:
     """A global for a sandboxed environment: ``function`` with :data:`SANDBOX_CONTEXT` set.
 
     While it is set, a callable the pipeline finds (a nonce) is called through the
-    sandbox's ``environment.call`` (see :func:`~pc_snippets._integration.call_value`).
+    sandbox's ``environment.call`` (see :func:`~pc_snippets.adapter.context.call_value`).
     """
 
     @pass_context

@@ -30,7 +30,9 @@ import jinja2
 from markupsafe import Markup
 
 from .check import CheckResult
-from .render import render_init, render_profile_get, render_profile_set
+
+# _script: the core's one place that puts a <script> element together.
+from .render import _script, nonce_attribute, render_init, render_profile_get, render_profile_set
 from .rules import RULES
 from .serialize import dumps_js
 
@@ -79,11 +81,13 @@ def templates_dir() -> Path:
     raise FileNotFoundError("pc_snippets templates are missing (a broken installation?)")
 
 
-def _js(value: Any) -> Markup:
-    # The templates' only way to put data into script text: dumps_js output is
-    # safe inside <script>, so it is marked safe for autoescape (which would
-    # otherwise turn its quotes into entities that scripts don't decode).
-    return Markup(dumps_js(value))  # noqa: S704
+@functools.cache
+def _script_code(name: str) -> str:
+    """A page script's constant code (``templates/_page.js``, ``_recorder.js``)."""
+    # As a Jinja include would give it: one trailing newline dropped.
+    text = (templates_dir() / name).read_text(encoding="utf-8").removesuffix("\n")
+    assert "</" not in text.lower(), name  # constant code: nothing can end the element
+    return text
 
 
 @functools.cache
@@ -101,7 +105,6 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates don't change while a command runs
     )
-    env.filters["js"] = _js
     return env
 
 
@@ -171,6 +174,9 @@ class PageBuilder:
         self._init_snippet = (
             render_init(shop_id, stream=stream, nonce=nonce) if shop_id is not None else Markup()
         )
+        # The page's own scripts, put together by the core renderer like every snippet.
+        self._attribute = nonce_attribute(nonce)
+        self._page_script = _script(self._attribute, _script_code("_page.js"))
         env = environment()
         self._page = env.get_template("page.html.j2")
         self._index = env.get_template("index.html.j2")
@@ -178,7 +184,6 @@ class PageBuilder:
 
         self._common: dict[str, Any] = {
             "version": __version__,
-            "nonce": nonce,
             "live": shop_id is not None,
             "shop_id": shop_id,
             "stream": stream,
@@ -211,12 +216,16 @@ class PageBuilder:
             set_snippet=set_snippet,
             get_snippet=self._get_snippet,
             init_snippet=self._init_snippet,
+            page_script=self._page_script,
+            recorder_script=Markup() if self.shop_id is not None else self._recorder(payload),
             fill_paths=FILL_PATHS,
-            recorder_config={
-                "expected": payload or None,
-                "sampleAnswer": SAMPLE_ANSWER,
-            },
         )
+
+    def _recorder(self, payload: dict[str, Any]) -> Markup:
+        # The recorder's code called with its configuration (data through dumps_js).
+        config = dumps_js({"expected": payload or None, "sampleAnswer": SAMPLE_ANSWER})
+        return _script(self._attribute, f"{_script_code('_recorder.js')}({config});",
+                       repeats=False)
 
     def index(
         self, entries: Iterable[IndexEntry], *, total: int, with_problems: int

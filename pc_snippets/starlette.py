@@ -20,7 +20,7 @@ in a ``console.warn`` on the page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
 from typing import Any
 
@@ -30,16 +30,15 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._integration import (
+from .adapter import (
+    KEYWORDS,
     ContextLike,
     Hooks,
-    SendOnce,
     Settings,
-    consent_decision,
+    carries_personal_data,
     context_value,
-    defined,
     make_private,
-    nonce_text,
+    settings_error,
     settings_from,
     settings_problems,
     streamed_body,
@@ -48,22 +47,17 @@ from .jinja import set_hooks
 
 __all__ = ["PersonaClickMiddleware", "setup"]
 
-# Keys in the request's state (scope["state"]): the flag the middleware reads, and
-# the request's consent decision.
-_PERSONAL_DATA = "personaclick_personal_data"
-_CONSENT = "personaclick_consent"
-
 ProfileLoader = Callable[[Request], Any]
 Consent = Callable[[Request], "bool | None"]
 
 
 class _StarletteHooks(Hooks):
+    naming = KEYWORDS
+
     def __init__(self, settings: Settings, profile_loader: ProfileLoader | None,
-                 consent: Consent | bool | None, secret_key: str | bytes | None,
-                 *, follow_app_debug: bool = False) -> None:
+                 secret_key: str | bytes | None, *, follow_app_debug: bool = False) -> None:
         self._settings = settings
         self._profile_loader = profile_loader
-        self._consent = consent
         self._secret_key = secret_key
         # debug not given: the app's, known once a request (scope["app"]) is seen.
         self._app_debug_unknown = follow_app_debug
@@ -76,7 +70,7 @@ class _StarletteHooks(Hooks):
     def _follow_app_debug(self, context: ContextLike) -> None:
         # Jinja2Templates knows no app; the first request does. Read once, so the
         # tags pay nothing for it afterwards. No request yet: debug stays off.
-        request = _request(context)
+        request = self.request(context)
         app = None if request is None else request.scope.get("app")
         if app is None:
             return
@@ -84,72 +78,28 @@ class _StarletteHooks(Hooks):
             self._settings = replace(self._settings, debug=True)
         self._app_debug_unknown = False
 
-    def inputs(self, context: ContextLike) -> tuple[Settings, bool | None, str | None]:
-        # settings(), consent() and nonce() in one go (this runs for every tag).
-        if not self._settings.enabled:  # a disabled integration asks nothing more
-            return self._settings, None, None
-        if self._app_debug_unknown:
-            self._follow_app_debug(context)
-        consent = self._consent
-        # The context's csp_nonce (value or callable) first, then the request's
-        # (request.csp_nonce, or request.state.csp_nonce from a middleware).
-        value = context_value(context, "csp_nonce")
-        if type(value) is str and value and not callable(consent):
-            return self._settings, consent, value  # no need to find the request
-        request = _request(context)
-        if callable(consent):
-            consent = self._decide(request)
-        if type(value) is str and value:
-            return self._settings, consent, value
-        nonce = None if value is None else nonce_text(defined(value))
-        if nonce is None and request is not None:
-            nonce = nonce_text(
-                getattr(request, "csp_nonce", None) or _request_state(request).get("csp_nonce")
-            )
-        return self._settings, consent, nonce
+    def request(self, context: ContextLike) -> Request | None:
+        request = context_value(context, "request")
+        return request if isinstance(request, Request) else None
 
-    def nonce(self, context: ContextLike) -> str | None:
-        return self.inputs(context)[2]
+    def request_state(self, request: Request) -> MutableMapping[str, Any]:
+        return _request_state(request)
 
-    def consent(self, context: ContextLike) -> bool | None:
-        return self._decide(_request(context))
+    def request_nonce(self, request: Request) -> Any:
+        return _request_state(request).get("csp_nonce")  # request.state.csp_nonce
 
-    def _decide(self, request: Request | None) -> bool | None:
-        if not callable(self._consent):
-            return self._consent
-        if request is None:
-            return None
-        # Asked once per request, however many tags: kept in the request's state.
-        state = _request_state(request)
-        if _CONSENT in state:
-            return state[_CONSENT]  # type: ignore[no-any-return]
-        decision = consent_decision(self._consent(request), "the consent callable")
-        state[_CONSENT] = decision
-        return decision
-
-    def profile(self, context: ContextLike) -> Any:
-        request = _request(context)
+    def user(self, context: ContextLike, request: Request | None) -> Any:
         if request is None:
             return None
         if self._profile_loader is not None:
             return self._profile_loader(request)
         return request.user if "user" in request.scope else None
 
-    def send_once(self, context: ContextLike) -> SendOnce | None:
-        request = _request(context)
-        if request is None or "session" not in request.scope or not self._secret_key:
-            return None
-        return SendOnce(request.session, self._secret_key)
+    def session(self, request: Request | None) -> MutableMapping[str, Any] | None:
+        return None if request is None or "session" not in request.scope else request.session
 
-    def personal_data_rendered(self, context: ContextLike) -> None:
-        request = _request(context)
-        if request is not None:
-            _request_state(request)[_PERSONAL_DATA] = True
-
-
-def _request(context: ContextLike) -> Request | None:
-    request = context_value(context, "request")
-    return request if isinstance(request, Request) else None
+    def secret_key(self) -> str | bytes | None:
+        return self._secret_key
 
 
 def _request_state(request: Request) -> dict[str, Any]:
@@ -179,10 +129,12 @@ def setup(
     """Add the PersonaClick extension to ``templates.env`` with these settings.
 
     ``templates`` is a ``Jinja2Templates`` (Starlette's or FastAPI's) or the
-    ``jinja2.Environment`` it renders with. Settings are checked now: a missing or
+    ``jinja2.Environment`` it renders with. Settings are checked now, as every
+    adapter checks them (:data:`pc_snippets.adapter.SETTINGS`): a missing or
     malformed ``shop_id`` raises ``ValueError`` at startup, not at the first page;
-    a ``consent`` that is not a callable, ``True``, ``False`` or ``None`` raises
-    ``TypeError``. ``send_once`` needs Starlette's ``SessionMiddleware`` and
+    only settings of the wrong type (a ``consent`` that is not a callable, ``True``,
+    ``False`` or ``None``) raise ``TypeError``. ``consent``'s callable takes the
+    request. ``send_once`` needs Starlette's ``SessionMiddleware`` and
     ``secret_key`` (the fingerprint is an HMAC). ``debug``: ``None`` follows the
     app's ``debug``.
     """
@@ -192,26 +144,19 @@ def setup(
             "setup() takes a Jinja2Templates (starlette.templating or fastapi.templating) "
             f"or a jinja2.Environment, not a {type(templates).__name__}"
         )
-    if not callable(consent):
-        consent_decision(consent, "setup(consent=...)")  # a callable, or True/False/None
-    values: dict[str, Any] = {
-        "shop_id": shop_id, "stream": stream, "enabled": enabled, "strict": strict,
-        "send_once": send_once, "cookieless": cookieless, "spa": spa, "api_host": api_host,
-        "cdn_host": cdn_host, "guard_disabled": list(guard_disabled),
-        "placeholder_domains": list(placeholder_domains),
-    }
-    messages = [message for _, message in settings_problems(values, prefix="", upper=False)]
+    values = {"shop_id": shop_id, "stream": stream, "enabled": enabled, "strict": strict,
+              "send_once": send_once, "consent": consent, "cookieless": cookieless, "spa": spa,
+              "api_host": api_host, "cdn_host": cdn_host, "guard_disabled": list(guard_disabled),
+              "placeholder_domains": list(placeholder_domains)}
+    problems = settings_problems(values, KEYWORDS)
     if send_once and not secret_key:
-        messages.append("send_once needs secret_key (the session stores an HMAC)")
+        problems.append(("E008", "send_once needs secret_key (the session stores an HMAC)"))
     if debug is not None and not isinstance(debug, bool):
-        messages.append("debug must be True, False or None")
-    if messages:
-        raise ValueError("PersonaClick setup: " + "; ".join(messages))
-    values["debug"] = bool(debug)
-    set_hooks(env, _StarletteHooks(
-        settings_from(values), profile_loader, consent, secret_key,
-        follow_app_debug=debug is None,
-    ))
+        problems.append(("E004", "debug must be True, False or None"))
+    if problems:
+        raise settings_error(problems, "PersonaClick setup: ")
+    set_hooks(env, _StarletteHooks(settings_from(values, debug=bool(debug)), profile_loader,
+                                   secret_key, follow_app_debug=debug is None))
     if isinstance(templates, Jinja2Templates):
         _private_template_responses(templates)
 
@@ -230,7 +175,7 @@ def _private_template_responses(templates: Jinja2Templates) -> None:
     def template_response(*args: Any, **kwargs: Any) -> Any:
         response = make(*args, **kwargs)
         request = response.context.get("request")  # what the template rendered with
-        if isinstance(request, Request) and _request_state(request).get(_PERSONAL_DATA):
+        if isinstance(request, Request) and carries_personal_data(_request_state(request)):
             make_private(response.headers)
         return response
 
@@ -260,10 +205,10 @@ class PersonaClickMiddleware:
             # A TemplateResponse renders before the response starts, so the flag is
             # known here. A StreamingResponse's body is produced after this message:
             # without a Content-Length the body is still to come, so the response
-            # is private up front (the rule is _integration.streamed_body's).
+            # is private up front (the rule is adapter.headers.streamed_body's).
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if state.get(_PERSONAL_DATA) or streamed_body(
+                if carries_personal_data(state) or streamed_body(
                     message["status"], True, headers.get("content-length")
                 ):
                     make_private(headers)

@@ -1,8 +1,12 @@
-"""The ``pc-snippets`` command through its real entry points (subprocess).
+"""The ``pc-snippets`` command: ``main(argv)`` in process, and its real entry points.
 
-Expected output is computed from the inputs with the core (``check_profile``,
-``render_profile_set``, ``Profile.model_json_schema``), never copied from output.
-Every run also asserts that no traceback reached the user.
+Most tests call :func:`pc_snippets.cli.main` in this process (the ``cli`` fixture,
+output captured with ``capsys``); a few run the installed console script, ``python
+-m pc_snippets`` and a wheel in a fresh venv as subprocesses, for the entry points,
+their exit codes, standard input and a terminal. Expected output is computed from
+the inputs with the core (``check_profile``, ``render_profile_set``,
+``Profile.model_json_schema``), never copied from output. Every run also asserts
+that no traceback reached the user.
 """
 
 from __future__ import annotations
@@ -10,22 +14,60 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import pty
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pc_snippets import EXAMPLE_PROFILE, Profile, check_profile, render_profile_set
+from pc_snippets.cli import main
 from pc_snippets.readers import read_csv
 
 from .browser_support import PC_SNIPPETS, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a run of the command gave (like subprocess.CompletedProcess)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """``cli("check", path)``: ``main(argv)`` in this process, its output captured."""
+    def run(*args: str, cwd: Path | None = None) -> Ran:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        logger = logging.getLogger("pc_snippets")
+        handlers = list(logger.handlers)  # main() adds a NullHandler each time
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+        finally:
+            logger.handlers[:] = handlers
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err, err
+        return Ran(code, out, err)
+
+    return run
 SECRET = "Zebediah-Secret-Value"
 
 
@@ -89,10 +131,10 @@ def test_check_problems_exit_1_one_line_each_without_values(tmp_path: Path) -> N
     assert SECRET not in result.stdout + result.stderr
 
 
-def test_check_show_values_prints_values_only_then(tmp_path: Path) -> None:
+def test_check_show_values_prints_values_only_then(tmp_path: Path, cli: Cli) -> None:
     path = jsonl(tmp_path / "bad.jsonl", [BAD])
-    hidden = run_cli("check", str(path))
-    shown = run_cli("check", "--show-values", str(path))
+    hidden = cli("check", str(path))
+    shown = cli("check", "--show-values", str(path))
     assert SECRET not in hidden.stdout + hidden.stderr
     assert shown.returncode == 1
     lines = shown.stdout.splitlines()
@@ -102,10 +144,10 @@ def test_check_show_values_prints_values_only_then(tmp_path: Path) -> None:
     assert first_name.endswith(f"(value: {json.dumps(BAD['first_name'])})")
 
 
-def test_check_json_format(tmp_path: Path) -> None:
+def test_check_json_format(tmp_path: Path, cli: Cli) -> None:
     records = [GOOD, BAD]
     path = jsonl(tmp_path / "mixed.jsonl", records)
-    result = run_cli("check", "--format", "json", str(path))
+    result = cli("check", "--format", "json", str(path))
     assert result.returncode == 1
     report = json.loads(result.stdout)
     expected = [
@@ -118,15 +160,15 @@ def test_check_json_format(tmp_path: Path) -> None:
     assert report["summary"] == {"files": 1, "profiles": 2, "profiles_with_problems": 1,
                                  "problems": len(expected), "unreadable_files": 0}
     assert SECRET not in result.stdout
-    with_values = json.loads(run_cli("check", "--format", "json", "--show-values",
+    with_values = json.loads(cli("check", "--format", "json", "--show-values",
                                      str(path)).stdout)
     values = {p["field"]: p["value"] for p in with_values["problems"]}
     assert values["first_name"] == BAD["first_name"]
     assert values["kids[0].gender"] == "x"
 
 
-def test_check_missing_file_exits_2(tmp_path: Path) -> None:
-    result = run_cli("check", str(tmp_path / "nope.json"))
+def test_check_missing_file_exits_2(tmp_path: Path, cli: Cli) -> None:
+    result = cli("check", str(tmp_path / "nope.json"))
     assert result.returncode == 2
     assert "nope.json: no such file" in result.stderr
 
@@ -136,9 +178,9 @@ def test_check_missing_file_exits_2(tmp_path: Path) -> None:
     ['{"email": "a@b.co",\n "age": }', '[\n  {"email": "a@b.co"},\n  {"age" 3}\n]',
      '[{"a": 1}', '{"a": 1} {"b": 2}\n{', '[{"a": NaN}]'],
 )
-def test_check_bad_json_reports_line_and_column(tmp_path: Path, text: str) -> None:
+def test_check_bad_json_reports_line_and_column(tmp_path: Path, text: str, cli: Cli) -> None:
     path = write(tmp_path / "bad.json", text)
-    result = run_cli("check", str(path))
+    result = cli("check", str(path))
     assert result.returncode == 2
     message = result.stderr.splitlines()[0]
     assert message.startswith(f"pc-snippets: {path}: line ")
@@ -154,28 +196,30 @@ def test_check_bad_json_reports_line_and_column(tmp_path: Path, text: str) -> No
     "bad", ['{"email": "a@b.co" "age": 3}', '{"email": "a@b.co"} trailing', '{"a": 1}{"b": 2}',
             '  {"a": ', "[1, 2"],
 )
-def test_check_bad_json_line_in_jsonl(tmp_path: Path, bad: str) -> None:
+def test_check_bad_json_line_in_jsonl(tmp_path: Path, bad: str, cli: Cli) -> None:
     good = json.dumps(GOOD)
     path = write(tmp_path / "bad.jsonl", f"{good}\n\n{bad}\n{good}\n")
     line, column = json_error_position(bad)
-    result = run_cli("check", str(path))
+    result = cli("check", str(path))
     assert result.returncode == 2
     assert f"{path}: line {3 + line - 1}, column {column}: bad JSON" in result.stderr
     # The good record before the broken line was checked.
     assert "checked 1 profile" in result.stderr
 
 
-def test_check_exit_2_wins_over_problems_and_other_files_are_still_checked(tmp_path: Path) -> None:
+def test_check_exit_2_wins_over_problems_and_other_files_are_still_checked(
+    tmp_path: Path, cli: Cli
+) -> None:
     bad = jsonl(tmp_path / "bad.jsonl", [BAD])
-    result = run_cli("check", str(tmp_path / "missing.jsonl"), str(bad))
+    result = cli("check", str(tmp_path / "missing.jsonl"), str(bad))
     assert result.returncode == 2
     assert result.stdout.splitlines() == expected_lines(bad, [BAD], [1])
 
 
-def test_check_directory_and_unreadable_inputs(tmp_path: Path) -> None:
-    assert run_cli("check", str(tmp_path)).returncode == 2
+def test_check_directory_and_unreadable_inputs(tmp_path: Path, cli: Cli) -> None:
+    assert cli("check", str(tmp_path)).returncode == 2
     latin1 = write(tmp_path / "latin1.jsonl", '{"first_name": "José"}\n'.encode("latin-1"))
-    result = run_cli("check", str(latin1))
+    result = cli("check", str(latin1))
     assert result.returncode == 2
     assert "not UTF-8" in result.stderr
 
@@ -200,7 +244,7 @@ def test_check_reads_stdin() -> None:
 # --------------------------------------------------------------------------- check: formats
 
 
-def test_check_json_object_array_and_csv_agree(tmp_path: Path) -> None:
+def test_check_json_object_array_and_csv_agree(tmp_path: Path, cli: Cli) -> None:
     flat = {"email": "bob@mail.com", "age": 200, "bought_something": True, "loyalty_bonuses": 12.5,
             "first_name": "Bob", "gender": "x"}
     one = write(tmp_path / "one.json", json.dumps(flat, indent=2))
@@ -212,11 +256,11 @@ def test_check_json_object_array_and_csv_agree(tmp_path: Path) -> None:
     sheet = write(tmp_path / "one.csv", table.getvalue())
     expected = [(p.field, p.code) for p in check_profile(flat).problems]
     for path in (one, many, sheet):
-        report = json.loads(run_cli("check", "--format", "json", str(path)).stdout)
+        report = json.loads(cli("check", "--format", "json", str(path)).stdout)
         assert [(p["field"], p["code"]) for p in report["problems"]] == expected, path
 
 
-def test_csv_values_are_coerced_per_field_type(tmp_path: Path) -> None:
+def test_csv_values_are_coerced_per_field_type(tmp_path: Path, cli: Cli) -> None:
     text = ("email,age,bought_something,loyalty_bonuses,loyalty_bonuses_to_next_level,first_name\n"
             "ann@mail.com,33,TRUE,10.5,7,\n"
             "ann@mail.com,thirty,yes,lots,,Ann\n")
@@ -228,58 +272,58 @@ def test_csv_values_are_coerced_per_field_type(tmp_path: Path) -> None:
               "loyalty_bonuses": "lots", "first_name": "Ann"}
     assert [r.data for r in read_csv(io.StringIO(text))] == [first, second]
     assert check_profile(first).ok
-    result = run_cli("check", str(path))
+    result = cli("check", str(path))
     assert result.returncode == 1
     assert result.stdout.splitlines() == expected_lines(path, [first, second], [2, 3])
 
 
-def test_csv_ragged_row_and_duplicate_header_exit_2(tmp_path: Path) -> None:
+def test_csv_ragged_row_and_duplicate_header_exit_2(tmp_path: Path, cli: Cli) -> None:
     ragged = write(tmp_path / "ragged.csv", "email,age\na@mail.com,3,extra\n")
-    result = run_cli("check", str(ragged))
+    result = cli("check", str(ragged))
     assert result.returncode == 2
     assert "line 2:" in result.stderr
     twice = write(tmp_path / "twice.csv", "email,email\n")
-    assert run_cli("check", str(twice)).returncode == 2
+    assert cli("check", str(twice)).returncode == 2
 
 
-def test_format_detected_from_content_without_extension(tmp_path: Path) -> None:
+def test_format_detected_from_content_without_extension(tmp_path: Path, cli: Cli) -> None:
     lines = write(tmp_path / "export", json.dumps(BAD) + "\n" + json.dumps(GOOD) + "\n")
     pretty = write(tmp_path / "pretty", json.dumps(BAD, indent=2))
     table = write(tmp_path / "table", "email,phone\nx,1\n")
     n = len(check_profile(BAD).problems)
-    assert len(run_cli("check", str(lines)).stdout.splitlines()) == n
-    assert len(run_cli("check", str(pretty)).stdout.splitlines()) == n
-    assert len(run_cli("check", str(table)).stdout.splitlines()) == len(
+    assert len(cli("check", str(lines)).stdout.splitlines()) == n
+    assert len(cli("check", str(pretty)).stdout.splitlines()) == n
+    assert len(cli("check", str(table)).stdout.splitlines()) == len(
         check_profile({"email": "x", "phone": "1"}).problems)
 
 
-def test_custom_properties_in_a_record(tmp_path: Path) -> None:
+def test_custom_properties_in_a_record(tmp_path: Path, cli: Cli) -> None:
     record = {"email": "cy@mail.com", "custom": {"shoe_size": 42, "Bad-Key": 1}}
     path = jsonl(tmp_path / "custom.jsonl", [record])
     expected = check_profile({"email": "cy@mail.com"}, custom=record["custom"])
-    report = json.loads(run_cli("check", "--format", "json", str(path)).stdout)
+    report = json.loads(cli("check", "--format", "json", str(path)).stdout)
     assert [(p["field"], p["code"]) for p in report["problems"]] == [
         (p.field, p.code) for p in expected.problems]
-    rendered = run_cli("render", str(path)).stdout
+    rendered = cli("render", str(path)).stdout
     assert rendered == str(render_profile_set(expected)) + "\n"
 
 
 # --------------------------------------------------------------------------- hostile files
 
 
-def test_hostile_keys_and_values_cannot_drive_the_terminal(tmp_path: Path) -> None:
+def test_hostile_keys_and_values_cannot_drive_the_terminal(tmp_path: Path, cli: Cli) -> None:
     record = {"\x1b[2J\x1b]0;owned\x07": 1, "first_name": "\x1b[31mred\u202e", "email": "a\x1b@b"}
     path = jsonl(tmp_path / "hostile.jsonl", [record])
     for args in (["check", str(path)], ["check", "--show-values", str(path)]):
-        result = run_cli(*args)
+        result = cli(*args)
         assert result.returncode == 1
         assert "\x1b" not in result.stdout + result.stderr
         assert "\x07" not in result.stdout + result.stderr
-    shown = run_cli("check", "--show-values", str(path)).stdout
+    shown = cli("check", "--show-values", str(path)).stdout
     assert "\\u001b[31mred\\u202e" in shown
 
 
-def test_hostile_structures(tmp_path: Path) -> None:
+def test_hostile_structures(tmp_path: Path, cli: Cli) -> None:
     cases = {
         "deep.json": "[" * 100_000 + "]" * 100_000,
         "deep.jsonl": '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
@@ -288,16 +332,16 @@ def test_hostile_structures(tmp_path: Path) -> None:
         "scalar.json": '"just a string"',
     }
     for name, text in cases.items():
-        result = run_cli("check", str(write(tmp_path / name, text)))
+        result = cli("check", str(write(tmp_path / name, text)))
         assert result.returncode in (1, 2), name
         assert "Traceback" not in result.stderr
     # A JSON document that is a scalar is one record that is not an object: a problem.
-    scalar = run_cli("check", str(tmp_path / "scalar.json"))
+    scalar = cli("check", str(tmp_path / "scalar.json"))
     assert scalar.returncode == 1
     assert "(record) [invalid_type]" in scalar.stdout
 
 
-def test_line_separators_bom_crlf_and_surrogates(tmp_path: Path) -> None:
+def test_line_separators_bom_crlf_and_surrogates(tmp_path: Path, cli: Cli) -> None:
     records = [
         {"first_name": "Ann\u2028Marie", "last_name": "O\u2029Neil"},
         {"first_name": "\ud800"},  # a lone surrogate, written as a JSON escape
@@ -305,7 +349,7 @@ def test_line_separators_bom_crlf_and_surrogates(tmp_path: Path) -> None:
     ]
     body = "\r\n".join(json.dumps(r) for r in records) + "\r\n"
     path = write(tmp_path / "odd.jsonl", "\ufeff" + body)
-    result = run_cli("check", "--format", "json", str(path))
+    result = cli("check", "--format", "json", str(path))
     report = json.loads(result.stdout)
     expected = [(n, p.field, p.code) for n, r in enumerate(records, 1)
                 for p in check_profile(r).problems]
@@ -313,22 +357,22 @@ def test_line_separators_bom_crlf_and_surrogates(tmp_path: Path) -> None:
     assert report["summary"]["profiles"] == 3  # U+2028 did not split a line
 
 
-def test_empty_inputs(tmp_path: Path) -> None:
+def test_empty_inputs(tmp_path: Path, cli: Cli) -> None:
     for name in ("empty.json", "empty.jsonl", "empty.csv"):
         path = write(tmp_path / name, "")
-        result = run_cli("check", str(path))
+        result = cli("check", str(path))
         assert result.returncode == 0
         assert "checked 0 profiles" in result.stderr
-        page = run_cli("page", str(path), "-o", str(tmp_path / "p.html"))
+        page = cli("page", str(path), "-o", str(tmp_path / "p.html"))
         assert page.returncode == 2
         assert "no profiles found" in page.stderr
 
 
-def test_large_array_streams_with_record_lines(tmp_path: Path) -> None:
+def test_large_array_streams_with_record_lines(tmp_path: Path, cli: Cli) -> None:
     records = [dict(BAD, id=i + 1) for i in range(3000)]
     text = "[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n"
     path = write(tmp_path / "big.json", text)
-    result = run_cli("check", "--format", "json", str(path))
+    result = cli("check", "--format", "json", str(path))
     report = json.loads(result.stdout)
     assert report["summary"]["profiles"] == 3000
     per_record = len(check_profile(records[0]).problems)
@@ -371,10 +415,10 @@ def test_progress_only_when_stderr_is_a_terminal(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- render
 
 
-def test_render_prints_one_snippet_per_profile(tmp_path: Path) -> None:
+def test_render_prints_one_snippet_per_profile(tmp_path: Path, cli: Cli) -> None:
     records = [GOOD, EXAMPLE_PROFILE, {"email": "", "gender": "x"}]
     path = jsonl(tmp_path / "people.jsonl", records)
-    result = run_cli("render", str(path), "--nonce", "r4nd0m+/=")
+    result = cli("render", str(path), "--nonce", "r4nd0m+/=")
     assert result.returncode == 0
     expected = [str(render_profile_set(check_profile(r), nonce="r4nd0m+/=")) for r in records]
     assert result.stdout.splitlines() == [e for e in expected if e]
@@ -382,22 +426,22 @@ def test_render_prints_one_snippet_per_profile(tmp_path: Path) -> None:
     assert "[age_mismatch]" in result.stderr
 
 
-def test_render_strict_refuses_profiles_with_problems(tmp_path: Path) -> None:
+def test_render_strict_refuses_profiles_with_problems(tmp_path: Path, cli: Cli) -> None:
     path = jsonl(tmp_path / "people.jsonl", [GOOD, BAD])
-    result = run_cli("render", "--strict", str(path))
+    result = cli("render", "--strict", str(path))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [str(render_profile_set(GOOD))]
     assert "refused (--strict)" in result.stderr
     assert SECRET not in result.stdout + result.stderr
 
 
-def test_render_bad_nonce_and_missing_file(tmp_path: Path) -> None:
+def test_render_bad_nonce_and_missing_file(tmp_path: Path, cli: Cli) -> None:
     path = jsonl(tmp_path / "one.jsonl", [GOOD])
-    bad = run_cli("render", str(path), "--nonce", '"><script>')
+    bad = cli("render", str(path), "--nonce", '"><script>')
     assert bad.returncode == 2
     assert "--nonce" in bad.stderr
     assert bad.stdout == ""
-    missing = run_cli("render", str(tmp_path / "none.jsonl"))
+    missing = cli("render", str(tmp_path / "none.jsonl"))
     assert missing.returncode == 2
     assert "no such file" in missing.stderr
 
@@ -405,8 +449,8 @@ def test_render_bad_nonce_and_missing_file(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- page
 
 
-def test_page_default_writes_example_page_in_cwd(tmp_path: Path) -> None:
-    result = run_cli("page", cwd=tmp_path)
+def test_page_default_writes_example_page_in_cwd(tmp_path: Path, cli: Cli) -> None:
+    result = cli("page", cwd=tmp_path)
     assert result.returncode == 0
     page = tmp_path / "personaclick-test-page.html"
     assert page.is_file()
@@ -419,10 +463,10 @@ def test_page_default_writes_example_page_in_cwd(tmp_path: Path) -> None:
     assert "age_mismatch" in html
 
 
-def test_page_many_profiles_make_a_folder(tmp_path: Path) -> None:
+def test_page_many_profiles_make_a_folder(tmp_path: Path, cli: Cli) -> None:
     path = jsonl(tmp_path / "people.jsonl", [GOOD, BAD, EXAMPLE_PROFILE])
     out = tmp_path / "site"
-    result = run_cli("page", str(path), "-o", str(out))
+    result = cli("page", str(path), "-o", str(out))
     assert result.returncode == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "index.html", "profile-000001.html", "profile-000002.html", "profile-000003.html"]
@@ -431,11 +475,11 @@ def test_page_many_profiles_make_a_folder(tmp_path: Path) -> None:
     for n in (1, 2, 3):
         assert f'href="profile-00000{n}.html"' in index
     # Default folder name, in the working directory.
-    assert run_cli("page", str(path), cwd=tmp_path).returncode == 0
+    assert cli("page", str(path), cwd=tmp_path).returncode == 0
     assert (tmp_path / "personaclick-test-pages" / "index.html").is_file()
 
 
-def test_page_usage_mistakes_exit_2(tmp_path: Path) -> None:
+def test_page_usage_mistakes_exit_2(tmp_path: Path, cli: Cli) -> None:
     path = jsonl(tmp_path / "people.jsonl", [GOOD, BAD])
     a_file = write(tmp_path / "file.html", "x")
     cases = [
@@ -449,14 +493,14 @@ def test_page_usage_mistakes_exit_2(tmp_path: Path) -> None:
         (["page", "-o", str(tmp_path / "no" / "such" / "dir" / "p.html")], "No such file"),
     ]
     for args, words in cases:
-        result = run_cli(*args)
+        result = cli(*args)
         assert result.returncode == 2, args
         assert words in result.stderr, (args, result.stderr)
 
 
-def test_page_with_shop_id_uses_the_real_loader(tmp_path: Path) -> None:
+def test_page_with_shop_id_uses_the_real_loader(tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "live.html"
-    result = run_cli("page", "--shop-id", "357382bf66ac0ce2f1722677c59511", "--stream", "web2",
+    result = cli("page", "--shop-id", "357382bf66ac0ce2f1722677c59511", "--stream", "web2",
                      "-o", str(out))
     assert result.returncode == 0
     html = out.read_text(encoding="utf-8")
@@ -476,8 +520,8 @@ def test_python_dash_m_is_the_same_command(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- schema
 
 
-def test_schema_is_the_profile_model_schema() -> None:
-    result = run_cli("schema")
+def test_schema_is_the_profile_model_schema(cli: Cli) -> None:
+    result = cli("schema")
     assert result.returncode == 0
     assert json.loads(result.stdout) == Profile.model_json_schema()
 

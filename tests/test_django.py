@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -22,9 +21,11 @@ from django.template import Context, Template  # noqa: E402
 from django.test import Client, RequestFactory, override_settings  # noqa: E402
 
 from pc_snippets import ProfileError, check_profile, render_profile_get  # noqa: E402
-from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control  # noqa: E402
+from pc_snippets.adapter import CONFIG, SEND_ONCE_SESSION_KEY  # noqa: E402
 from pc_snippets.django.hooks import django6_get_nonce  # noqa: E402
 from pc_snippets.django.profiles import user_profile  # noqa: E402
+from tests.adapter_contract import Page, SessionContract, Site, query  # noqa: E402
+from tests.adapter_contract import header_nonce as csp_nonce_of  # noqa: E402
 from tests.django_project import django6_csp  # noqa: E402
 from tests.django_project.models import Customer  # noqa: E402
 from tests.pages import (  # noqa: E402
@@ -33,7 +34,6 @@ from tests.pages import (  # noqa: E402
     page_scripts,
     public_headers_kept,
     run_page,
-    run_page_console,
 )
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"
@@ -77,29 +77,6 @@ def expected_set(user: User) -> list[Any]:
     return ["profile", "set", check_profile({k: v for k, v in data.items() if v}).payload]
 
 
-@pytest.mark.parametrize("url", PAGES)
-def test_logged_in_page(url: str, users: dict[str, User]) -> None:
-    response = login(users["jane"]).get(url)
-    html = response.content.decode()
-    nonce = header_nonce(response)
-    assert [s.nonce for s in page_scripts(html)] == [nonce] * 3
-    calls = run_page(html)
-    assert calls_named(calls, "init") == [["init", SHOP_ID]]
-    assert calls_named(calls, "profile", "set") == [expected_set(users["jane"])]
-    assert calls_named(calls, "profile", "set")[0][2]["email"] == "Jane.Doe@mail.com"
-    assert calls_named(calls, "profile", "get") == [["profile", "get", None]]
-    assert "&lt;Shop&gt;" in html  # the page's own variables are still escaped
-    assert response.headers["Cache-Control"] == "private"
-
-
-@pytest.mark.parametrize("url", PAGES)
-def test_anonymous_visitor(url: str, database: None) -> None:
-    response = Client().get(url, {"cache": "public, max-age=300"})
-    calls = run_page(response.content.decode())
-    assert calls == [["init", SHOP_ID], ["profile", "get", None]]
-    assert response.headers["Cache-Control"] == "public, max-age=300"
-
-
 def test_pages_work_without_the_request_context_processor(users: dict[str, User]) -> None:
     # render(request, ...) gives a RequestContext, which carries the request even
     # when no context processor puts a `request` variable in the context.
@@ -123,42 +100,12 @@ def test_empty_fields_are_omitted(users: dict[str, User]) -> None:
 
 
 @pytest.mark.parametrize("url", PAGES)
-@pytest.mark.parametrize("cache", ["public, max-age=60", "no-store, no-cache", "public"])
-def test_cache_control_is_private_for_profile_data(url: str, cache: str,
-                                                    users: dict[str, User]) -> None:
-    response = login(users["bob"]).get(url, {"cache": cache})
-    assert response.headers["Cache-Control"] == private_cache_control(cache)
-    directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
-    assert "public" not in directives
-    assert "private" in directives
-    assert ("no-store" in directives) is ("no-store" in cache)
-
-
-@pytest.mark.parametrize("url", PAGES)
-def test_consent(url: str, users: dict[str, User]) -> None:
-    client = login(users["jane"])
-    client.cookies["consent"] = "no"
-    refused = client.get(url)
-    html = refused.content.decode()
-    assert run_page(html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
-    assert "jane" not in html.lower()
-    assert "private" not in refused.headers.get("Cache-Control", "")
-    client.cookies["consent"] = "yes"
-    calls = run_page(client.get(url).content.decode())
-    assert calls[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
-    assert calls_named(calls, "profile", "set") == [expected_set(users["jane"])]
-
-
-@pytest.mark.parametrize("url", PAGES)
-def test_send_once_across_two_requests(url: str, users: dict[str, User]) -> None:
+def test_send_once_with_logged_in_users(url: str, users: dict[str, User]) -> None:
     with override_settings(PERSONACLICK_SEND_ONCE=True):
         client = login(users["jane"])
-        first = client.get(url)
-        assert calls_named(run_page(first.content.decode()), "profile", "set") == [
-            expected_set(users["jane"])]
+        client.get(url)
         second = client.get(url)
         assert calls_named(run_page(second.content.decode()), "profile", "set") == []
-        assert "private" not in second.headers.get("Cache-Control", "")
         stored = client.session[SEND_ONCE_SESSION_KEY]
         assert re.fullmatch(r"[0-9a-f]{32}:[0-9a-f]{64}", stored)
         assert all("jane" not in str(value).lower() for value in client.session.values())
@@ -167,32 +114,6 @@ def test_send_once_across_two_requests(url: str, users: dict[str, User]) -> None
         third = client.get(url)
         assert calls_named(run_page(third.content.decode()), "profile", "set") == [
             expected_set(users["bob"])]
-
-
-NOT_DECISIONS = [0, 1, "", "no", "yes"]
-
-
-@pytest.mark.parametrize("url", PAGES)
-@pytest.mark.parametrize("answer", NOT_DECISIONS)
-def test_a_consent_callable_answering_no_bool_is_an_error(url: str, answer: Any,
-                                                           users: dict[str, User]) -> None:
-    # Fail closed: "no" or 0 is neither consent nor refusal; never read as either.
-    with override_settings(PERSONACLICK_CONSENT=lambda request: answer), \
-            pytest.raises(TypeError, match="PERSONACLICK_CONSENT must be True, False or None"):
-        login(users["jane"]).get(url)
-
-
-@pytest.mark.parametrize("tag", [
-    "personaclick_init", "personaclick_profile_set", "personaclick_profile_get",
-    'personaclick_call "track" "view"',
-])
-def test_a_consent_argument_that_is_no_bool_is_an_error(tag: str,
-                                                        users: dict[str, User]) -> None:
-    request = RequestFactory().get("/")
-    request.user = users["jane"]
-    page = Template("{% load personaclick %}{% " + tag + " consent=answer %}")
-    with pytest.raises(TypeError, match="consent must be True, False or None"):
-        page.render(Context({"request": request, "answer": "no"}))
 
 
 @pytest.mark.parametrize("word", ["true", "false", "null", "none", "yes", "no", "TRUE"])
@@ -240,63 +161,9 @@ def test_send_once_fingerprint_is_salted_per_session(users: dict[str, User]) -> 
         assert calls_named(run_page(clients[0].get("/").content.decode()), "profile", "set") == []
 
 
-def test_strict_mode_error_names_the_field(users: dict[str, User]) -> None:
-    with override_settings(PERSONACLICK_STRICT=True), pytest.raises(ProfileError) as info:
-        login(users["placeholder"]).get("/")
-    assert [p.field for p in info.value.problems] == ["email"]
-    assert "anonymous@example.com" not in str(info.value)
-
-
-def assert_console_names_the_dropped_email(warnings: list[str]) -> None:
-    assert len(warnings) == 1
-    assert "email" in warnings[0]
-    assert "placeholder_email_domain" in warnings[0]
-    assert "anonymous@example.com" not in warnings[0]
-    assert "example.com" not in warnings[0]
-
-
-@pytest.mark.parametrize("send_once", [False, True], ids=["always", "send-once"])
-@pytest.mark.parametrize("url", PAGES)
-def test_debug_is_lenient_and_warns_in_the_console(url: str, send_once: bool,
-                                                   users: dict[str, User],
-                                                   caplog: pytest.LogCaptureFixture) -> None:
-    # A fresh startproject has DEBUG = True; a placeholder email must not break
-    # every page, but the developer should see what was dropped.
-    with override_settings(DEBUG=True, PERSONACLICK_SEND_ONCE=send_once), \
-            caplog.at_level(logging.WARNING, logger="pc_snippets"):
-        response = login(users["placeholder"]).get(url)
-    assert response.status_code == 200
-    calls, warnings = run_page_console(response.content.decode())
-    assert calls_named(calls, "profile", "set") == [
-        ["profile", "set", {"id": users["placeholder"].pk, "first_name": "Pat"}]]
-    assert_console_names_the_dropped_email(warnings)
-    assert "placeholder_email_domain" in caplog.text
-    assert "anonymous@example.com" not in caplog.text
-
-
-@pytest.mark.parametrize("url", PAGES)
-def test_no_console_warning_without_debug(url: str, users: dict[str, User]) -> None:
-    calls, warnings = run_page_console(login(users["placeholder"]).get(url).content.decode())
-    assert calls_named(calls, "profile", "set") == [
-        ["profile", "set", {"id": users["placeholder"].pk, "first_name": "Pat"}]]
-    assert warnings == []
-
-
 def test_strict_only_when_set_even_in_debug(users: dict[str, User]) -> None:
     with override_settings(DEBUG=True, PERSONACLICK_STRICT=True), pytest.raises(ProfileError):
         login(users["placeholder"]).get("/jinja/")
-
-
-@pytest.mark.parametrize("url", PAGES)
-def test_lenient_mode_logs_field_and_code(url: str, users: dict[str, User],
-                                          caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="pc_snippets"):
-        html = login(users["placeholder"]).get(url).content.decode()
-    assert calls_named(run_page(html), "profile", "set") == [
-        ["profile", "set", {"id": users["placeholder"].pk, "first_name": "Pat"}]]
-    assert "email" in caplog.text
-    assert "placeholder_email_domain" in caplog.text
-    assert "anonymous@example.com" not in caplog.text
 
 
 def test_explicit_profile_and_call_tag(database: None) -> None:
@@ -430,16 +297,6 @@ def test_missing_shop_id_fails_clearly_at_render_too(users: dict[str, User]) -> 
         Client().get("/")
 
 
-def test_disabled_renders_nothing(users: dict[str, User]) -> None:
-    from tests.django_project import views
-
-    asked_before = views.CONSENT_ASKED
-    with override_settings(PERSONACLICK_ENABLED=False):
-        html = login(users["jane"]).get("/").content.decode()
-    assert page_scripts(html) == []
-    assert asked_before == views.CONSENT_ASKED  # a disabled integration asks nothing
-
-
 def test_a_sandboxed_jinja2_environment_calls_nothing_a_template_hands_over() -> None:
     # A sandboxed template may dress a namespace up as a Django user; the default
     # mapping asks the user's *class* for its email field (Django's classmethod),
@@ -502,3 +359,48 @@ def test_files_and_whole_pages_keep_their_cdn_headers(users: dict[str, User],
     file_response.close()
     assert public_headers_kept(Client().get("/whole/"))
     assert_private_for_shared_caches(login(users["jane"]).get("/whole/"))
+
+
+# --- The adapter contract, for Django templates and Django's Jinja2 backend. -----
+
+
+class DjangoSite(Site):
+    def __init__(self, using: str, settings: dict[str, Any]) -> None:
+        self.using = using
+        self.settings = settings
+        self.client = Client()
+
+    def get(self, template: str = "page", *, visitor: str | None = None,
+            choice: str | None = None, csp_nonce: str | None = None,
+            headers: Any = None) -> Page:
+        params = {**query(template, visitor, choice, csp_nonce, headers), "using": self.using}
+        with override_settings(**self.settings):
+            response = self.client.get("/contract/", params)
+        return Page(response.content.decode(), response.headers,
+                    csp_nonce_of(response.headers.get("Content-Security-Policy")))
+
+    def other_session(self) -> DjangoSite:
+        return DjangoSite(self.using, self.settings)
+
+
+class TestDjangoTemplatesContract(SessionContract):
+    naming = CONFIG
+    using = "django"
+
+    def spelled(self, settings: dict[str, Any]) -> dict[str, Any]:
+        debug = settings.pop("debug", False)
+        settings = {"shop_id": SHOP_ID, **settings}
+        settings.setdefault("consent", lambda request: self.decisions(request.GET.get("choice")))
+        return {"DEBUG": debug, **{CONFIG(name): value for name, value in settings.items()}}
+
+    def site(self, **settings: Any) -> DjangoSite:
+        return DjangoSite(self.using, self.spelled(settings))
+
+    def settings_error(self, **settings: Any) -> str:
+        with override_settings(**self.spelled(settings)):
+            return "; ".join(message.msg for message in checks.run_checks()
+                             if message.id.startswith("personaclick."))
+
+
+class TestDjangoJinja2Contract(TestDjangoTemplatesContract):
+    using = "jinja2"

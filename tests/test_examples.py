@@ -1,6 +1,7 @@
 """The example apps in examples/ run: each page's scripts carry the CSP header's nonce.
 
-Each app is driven through its framework's test client, anonymous and then logged in
+Each app (Flask, FastAPI, Django, and Bottle through the example adapter) is driven
+through its framework's test client, anonymous and then logged in
 as the demo customer. The Django example runs in a subprocess, because it has its
 own settings module and this test process has configured Django already.
 """
@@ -75,6 +76,21 @@ def test_fastapi_example() -> None:
     page = client.get("/")
     check_page(page.text, page.headers["content-security-policy"], logged_in=True)
     assert "private" in page.headers["cache-control"]
+
+
+def test_bottle_example() -> None:
+    # Bottle has no adapter of ours: the example's own (examples/bottle/personaclick_bottle.py).
+    from werkzeug.test import Client
+
+    client = Client(load(EXAMPLES / "bottle" / "app.py", "example_bottle_app").app)
+    anonymous = client.get("/")
+    check_page(anonymous.get_data(as_text=True), anonymous.headers["Content-Security-Policy"],
+               logged_in=False)
+    client.post("/login")
+    page = client.get("/")
+    check_page(page.get_data(as_text=True), page.headers["Content-Security-Policy"],
+               logged_in=True)
+    assert "private" in page.headers["Cache-Control"]
 
 
 DJANGO_SCRIPT = """

@@ -11,9 +11,20 @@ import pytest
 from flask import Flask, make_response, render_template_string, request
 from flask_talisman import Talisman
 
-from pc_snippets import ProfileError, check_profile
-from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control
+from pc_snippets import check_profile
+from pc_snippets.adapter import CONFIG, SEND_ONCE_SESSION_KEY
 from pc_snippets.flask import PersonaClick
+from tests.adapter_contract import (
+    TEMPLATES,
+    VISITORS,
+    Page,
+    SessionContract,
+    Site,
+    header_nonce,
+    query,
+    route_context,
+    route_headers,
+)
 from tests.pages import (
     PUBLIC_HEADERS,
     assert_placeholder_dropped,
@@ -81,44 +92,6 @@ def csp_nonce(response: Any) -> str:
 
 def expected_set(user: User) -> list[Any]:
     return ["profile", "set", check_profile(user).payload]
-
-
-def test_logged_in_page_has_nonced_scripts_and_profile_data() -> None:
-    client = make_app().test_client()
-    response = client.get("/?user=jane")
-    html = response.get_data(as_text=True)
-    nonce = csp_nonce(response)
-    assert [s.nonce for s in page_scripts(html)] == [nonce] * 3
-    calls = run_page(html)
-    assert calls_named(calls, "init") == [["init", SHOP_ID]]
-    assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
-    assert calls[-1] == ["profile", "get", None]
-    assert response.headers["Cache-Control"] == "private"
-    # A fresh nonce per response, always the one in the header.
-    second = client.get("/?user=jane")
-    assert csp_nonce(second) != nonce
-    assert {s.nonce for s in page_scripts(second.get_data(as_text=True))} == {csp_nonce(second)}
-
-
-def test_anonymous_visitor_gets_init_only_and_a_cacheable_response() -> None:
-    response = make_app().test_client().get("/?cache=public, max-age=60")
-    calls = run_page(response.get_data(as_text=True))
-    assert calls_named(calls, "profile", "set") == []
-    assert calls_named(calls, "init") == [["init", SHOP_ID]]
-    assert response.headers["Cache-Control"] == "public, max-age=60"
-
-
-@pytest.mark.parametrize(
-    "cache", ["public, max-age=60", "no-store", "public, s-maxage=600, no-cache", "private"]
-)
-def test_cache_control_becomes_private_for_personal_data(cache: str) -> None:
-    response = make_app().test_client().get("/", query_string={"user": "jane", "cache": cache})
-    header = response.headers["Cache-Control"]
-    assert header == private_cache_control(cache)
-    directives = [d.strip() for d in header.split(",")]
-    assert "private" in directives
-    assert "public" not in directives
-    assert ("no-store" in directives) is ("no-store" in cache)
 
 
 def test_a_streamed_page_is_private() -> None:
@@ -229,29 +202,11 @@ def test_files_and_whole_pages_keep_their_cdn_headers(tmp_path: Any) -> None:
     assert_private_for_shared_caches(client.get("/whole?user=jane"))
 
 
-def test_consent_callable_from_config() -> None:
-    app = make_app(PERSONACLICK_CONSENT=lambda: {"yes": True, "no": False}.get(
-        request.cookies.get("consent", "")))
-    client = app.test_client()
-    client.set_cookie("consent", "no")
-    refused = client.get("/?user=jane")
-    html = refused.get_data(as_text=True)
-    assert run_page(html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
-    assert USERS["jane"].email not in html
-    assert "private" not in refused.headers.get("Cache-Control", "")
-    client.set_cookie("consent", "yes")
-    granted = run_page(client.get("/?user=jane").get_data(as_text=True))
-    assert granted[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
-    assert calls_named(granted, "profile", "set") == [expected_set(USERS["jane"])]
-
-
-@pytest.mark.parametrize("answer", [0, 1, "", "no", "yes"])
-@pytest.mark.parametrize("where", ["config", "decorator"])
-def test_a_consent_callable_answering_no_bool_is_an_error(answer: Any, where: str) -> None:
-    # Fail closed: "no" or 0 is neither consent nor refusal; never read as either.
-    app = make_app(**({"PERSONACLICK_CONSENT": lambda: answer} if where == "config" else {}))
-    if where == "decorator":
-        app.extensions["personaclick"].extension.consent_loader(lambda: answer)
+@pytest.mark.parametrize("answer", [0, "no"])
+def test_a_consent_loader_answering_no_bool_is_an_error(answer: Any) -> None:
+    # Fail closed, as for PERSONACLICK_CONSENT (the contract's test).
+    app = make_app()
+    app.extensions["personaclick"].extension.consent_loader(lambda: answer)
     app.testing = True  # exceptions propagate to the test client
     with pytest.raises(TypeError, match="must be True, False or None"):
         app.test_client().get("/?user=jane")
@@ -313,23 +268,11 @@ def test_a_template_rendered_outside_a_request_needs_no_request() -> None:
     assert {script.nonce for script in page_scripts(html)} == {None}
 
 
-def test_send_once_across_requests_in_one_session() -> None:
+def test_send_once_keeps_only_a_fingerprint_in_the_session_cookie() -> None:
     app = make_app(PERSONACLICK_SEND_ONCE=True)
     client = app.test_client()
-    first = client.get("/?user=jane")
-    assert calls_named(run_page(first.get_data(as_text=True)), "profile", "set") == [
-        expected_set(USERS["jane"])]
-    assert first.headers["Cache-Control"] == "private"
-    second = client.get("/?user=jane")
-    calls = run_page(second.get_data(as_text=True))
-    assert calls_named(calls, "profile", "set") == []
-    assert calls_named(calls, "init") == [["init", SHOP_ID]]
-    assert "private" not in second.headers.get("Cache-Control", "")
-    # Different data (another login) is sent again; a new session sends again too.
-    third = run_page(client.get("/?user=bob").get_data(as_text=True))
-    assert calls_named(third, "profile", "set") == [expected_set(USERS["bob"])]
-    other = run_page(app.test_client().get("/?user=bob").get_data(as_text=True))
-    assert calls_named(other, "profile", "set") == [expected_set(USERS["bob"])]
+    for user in ("jane", "bob"):
+        client.get(f"/?user={user}")
     # The session holds a keyed fingerprint only, never the data.
     cookie = client.get_cookie("session")
     assert cookie is not None
@@ -366,41 +309,15 @@ def test_send_once_fingerprint_is_salted_per_session() -> None:
     assert stored_fingerprint(app, first) == one
 
 
-def test_strict_when_configured_names_the_field() -> None:
-    app = make_app(PERSONACLICK_STRICT=True)
+def test_lenient_in_testing_mode(caplog: pytest.LogCaptureFixture) -> None:
+    # app.testing does not make the adapter strict (nor debug).
+    app = make_app()
     app.testing = True  # exceptions propagate to the test client
-    with pytest.raises(ProfileError) as info:
-        app.test_client().get("/?user=placeholder")
-    assert [p.field for p in info.value.problems] == ["email"]
-    assert "anonymous@example.com" not in str(info.value)
-
-
-def test_lenient_when_configured_logs_field_and_code(caplog: pytest.LogCaptureFixture) -> None:
-    app = make_app(PERSONACLICK_STRICT=False)
-    app.testing = True
-    with caplog.at_level(logging.WARNING, logger="pc_snippets"):
-        html = app.test_client().get("/?user=placeholder").get_data(as_text=True)
-    assert calls_named(run_page(html), "profile", "set") == [
-        ["profile", "set", {"id": 3, "first_name": "Pat"}]]
-    assert "email" in caplog.text
-    assert "placeholder_email_domain" in caplog.text
-    assert "anonymous@example.com" not in caplog.text
-
-
-@pytest.mark.parametrize("send_once", [False, True], ids=["always", "send-once"])
-@pytest.mark.parametrize("mode", ["debug", "testing"])
-def test_lenient_by_default_in_debug_and_testing(mode: str, send_once: bool,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
-    # A placeholder email must never break a page by default; in debug the
-    # developer sees what was dropped in the browser console (never the value).
-    app = make_app(PERSONACLICK_SEND_ONCE=send_once)
-    app.testing = True  # exceptions propagate to the test client
-    app.debug = mode == "debug"
     with caplog.at_level(logging.WARNING, logger="pc_snippets"):
         response = app.test_client().get("/?user=placeholder")
     assert "placeholder_email_domain" in caplog.text
     assert_placeholder_dropped(response.get_data(as_text=True), csp_nonce(response),
-                               warned=mode == "debug")
+                               warned=False)
 
 
 def test_debug_follows_app_debug_set_after_init_app() -> None:
@@ -414,28 +331,11 @@ def test_debug_follows_app_debug_set_after_init_app() -> None:
     assert "email [placeholder_email_domain]" in warnings[0]
 
 
-def test_strict_off_outside_debug_and_testing() -> None:
-    app = make_app()
-    assert not app.debug
-    assert not app.testing
-    html = app.test_client().get("/?user=placeholder").get_data(as_text=True)
-    assert calls_named(run_page(html), "profile", "set") == [
-        ["profile", "set", {"id": 3, "first_name": "Pat"}]]
-
-
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({}, "PERSONACLICK_SHOP_ID is not set"),
-        ({"PERSONACLICK_SHOP_ID": "bad id!"}, "PERSONACLICK_SHOP_ID is malformed"),
-        ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_STREAM": "no spaces"},
-         "PERSONACLICK_STREAM is malformed"),
-        ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_STRICT": "yes"},
-         "PERSONACLICK_STRICT must be True or False"),
-        ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_GUARD_DISABLED": ["nope"]},
-         "unknown guard rule"),
-        ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_CONSENT": True},
-         "PERSONACLICK_CONSENT must be a callable"),
+        # The table's checks are the contract's; what init_app adds to them:
+        ({}, "PersonaClick is misconfigured: PERSONACLICK_SHOP_ID is not set"),
         ({"PERSONACLICK_SHOP_ID": SHOP_ID, "PERSONACLICK_SEND_ONCE": True},
          "PERSONACLICK_SEND_ONCE needs SECRET_KEY"),
     ],
@@ -445,18 +345,6 @@ def test_bad_config_fails_at_init_app(config: dict[str, Any], message: str) -> N
     app.config.update(config)
     with pytest.raises(RuntimeError, match=message):
         PersonaClick(app)
-
-
-def test_disabled_needs_no_shop_id_and_renders_nothing() -> None:
-    app = Flask(__name__)
-    app.config["PERSONACLICK_ENABLED"] = False
-    personaclick = PersonaClick(app)
-    personaclick.profile_loader(lambda: USERS["jane"])
-    asked: list[str] = []
-    personaclick.consent_loader(lambda: asked.append("consent") or True)
-    with app.test_request_context():
-        assert render_template_string(PAGE).count("<script") == 0
-    assert asked == []  # a disabled integration asks nothing
 
 
 def test_one_extension_many_apps_without_self_app() -> None:
@@ -501,3 +389,62 @@ def test_python_helpers_share_the_pipeline() -> None:
     assert {s.nonce for s in page_scripts(html)} == {csp_nonce(response)}
     assert calls_named(run_page(html), "profile", "set") == [expected_set(USERS["jane"])]
     assert response.headers["Cache-Control"] == "private"
+
+
+# --- The adapter contract, for Flask (Flask-Talisman's nonce). -------------------
+
+
+class FlaskSite(Site):
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.client = app.test_client()
+
+    def get(self, template: str = "page", *, visitor: str | None = None,
+            choice: str | None = None, csp_nonce: str | None = None,
+            headers: Any = None) -> Page:
+        response = self.client.get("/contract", query_string=query(
+            template, visitor, choice, csp_nonce, headers))
+        return Page(response.get_data(as_text=True), response.headers,
+                    header_nonce(response.headers.get("Content-Security-Policy")))
+
+    def other_session(self) -> FlaskSite:
+        return FlaskSite(self.app)
+
+
+def contract_app(config: dict[str, Any]) -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="test-secret", **config)
+    app.testing = True  # exceptions propagate to the test client
+    Talisman(app, force_https=False, session_cookie_secure=False,
+             content_security_policy={"default-src": "'self'", "script-src": "'strict-dynamic'"},
+             content_security_policy_nonce_in=["script-src"])
+    personaclick = PersonaClick(app)
+    personaclick.profile_loader(lambda: VISITORS.get(request.args.get("visitor", ""), ANONYMOUS))
+
+    @app.route("/contract")
+    def contract() -> Any:
+        html = render_template_string(TEMPLATES[request.args["template"]],
+                                      **route_context(request.args))
+        return html, 200, route_headers(request.args)
+
+    return app
+
+
+class TestFlaskContract(SessionContract):
+    naming = CONFIG
+
+    def config(self, settings: dict[str, Any]) -> dict[str, Any]:
+        settings = {"shop_id": SHOP_ID, **settings}
+        settings.setdefault("consent", lambda: self.decisions(request.args.get("choice")))
+        return {CONFIG(name): value for name, value in settings.items()}
+
+    def site(self, **settings: Any) -> FlaskSite:
+        debug = settings.pop("debug", False)
+        app = contract_app(self.config(settings))
+        app.debug = debug
+        return FlaskSite(app)
+
+    def settings_error(self, **settings: Any) -> str:
+        with pytest.raises(RuntimeError) as info:
+            contract_app(self.config(settings))
+        return str(info.value)

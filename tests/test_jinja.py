@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -13,8 +12,19 @@ import pytest
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError, unsafe
 
-from pc_snippets import ProfileError, check_profile
+from pc_snippets import Guard, ProfileError, check_profile
+from pc_snippets.adapter import ENVIRONMENT
 from pc_snippets.jinja import PersonaClickExtension
+from tests.adapter_contract import (
+    PAGE_CONTEXT,
+    TEMPLATES,
+    VISITORS,
+    AdapterContract,
+    Page,
+    Site,
+    fresh_nonce,
+)
+from tests.adapter_contract import SHOP_ID as CONTRACT_SHOP_ID
 from tests.oracles import run_snippet, single_script
 from tests.pages import calls_named, page_scripts, run_page, run_page_console
 
@@ -79,16 +89,16 @@ def test_hostile_values_stay_inside_one_script() -> None:
 @pytest.mark.parametrize(
     ("context", "explicit", "expected"),
     [
-        ({"csp_nonce": "ctxvalue"}, None, "ctxvalue"),
+        # The order itself is the contract's (tests/adapter_contract.py); these are
+        # the kinds of nonce plain Jinja meets besides.
         ({"csp_nonce": lambda: "fromcallable"}, None, "fromcallable"),
-        ({"request": SimpleNamespace(csp_nonce="fromrequest")}, None, "fromrequest"),
-        ({"csp_nonce": "ctxvalue", "request": SimpleNamespace(csp_nonce="r")}, None, "ctxvalue"),
-        ({"csp_nonce": "ctxvalue"}, "explicit1", "explicit1"),
+        ({"csp_nonce": lambda: "fromcallable"}, "explicit1", "explicit1"),
+        ({"csp_nonce": "", "request": SimpleNamespace(csp_nonce="r")}, None, "r"),
         ({"request": SimpleNamespace()}, None, None),
         ({}, None, None),
     ],
 )
-def test_nonce_lookup_order(context: dict[str, Any], explicit: str | None,
+def test_nonce_sources(context: dict[str, Any], explicit: str | None,
                             expected: str | None) -> None:
     env = make_env()
     source = ("{% personaclick_init nonce=n %}{% personaclick_profile_set user nonce=n %}"
@@ -127,68 +137,16 @@ def test_profile_loader_is_used_without_an_argument() -> None:
     assert env.from_string("{% personaclick_profile_set %}").render() == ""
 
 
-def test_consent_false_keeps_init_with_consent_false_and_drops_personal_data() -> None:
-    env = make_env(personaclick_consent=lambda context: context.get("consented"))
-    page = env.from_string(TAG_PAGE + "{% personaclick_profile_set user consent=true %}")
-    html = page.render(user=USER, consented=False)
-    calls = run_page(html)
-    assert calls == [["init", SHOP_ID, None, None, None, {"consent": False}]]
-    assert "jane" not in html.lower()
-    granted = run_page(page.render(user=USER, consented=True))
-    assert calls_named(granted, "init") == [["init", SHOP_ID, None, None, None, {"consent": True}]]
-    assert len(calls_named(granted, "profile", "set")) == 2
-    # No decision at all: init without a consent option, everything rendered.
-    undecided = run_page(page.render(user=USER))
-    assert calls_named(undecided, "init") == [["init", SHOP_ID]]
-
-
-@pytest.mark.parametrize("answer", [0, 1, "", "no", "yes"])
-def test_consent_that_is_no_bool_is_an_error(answer: Any) -> None:
-    # Fail closed: "no" or 0 is neither consent nor refusal; never read as either.
-    for env in (make_env(personaclick_consent=answer),
-                make_env(personaclick_consent=lambda context: answer)):
-        with pytest.raises(TypeError, match="must be True, False or None"):
-            env.from_string("{% personaclick_init %}").render()
-    for tag in ("personaclick_init", "personaclick_profile_set user",
-                "personaclick_profile_get", "personaclick_call 'track'"):
-        page = make_env().from_string("{% " + tag + " consent=answer %}")
-        with pytest.raises(TypeError, match="consent must be True, False or None"):
-            page.render(user=USER, answer=answer)
-
-
-def test_template_can_withhold_consent() -> None:
-    html = make_env().from_string(
-        "{% personaclick_profile_set user consent=false %}{% personaclick_init consent=false %}"
-    ).render(user=USER)
-    assert run_page(html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
-
-
-def test_strict_mode_names_the_field_never_the_value() -> None:
+def test_a_tag_argument_overrides_the_strict_setting() -> None:
     env = make_env(personaclick_strict=True)
     user = {"email": "anonymous@example.com", "first_name": "Jane"}
-    with pytest.raises(ProfileError) as info:
+    with pytest.raises(ProfileError):
         env.from_string("{% personaclick_profile_set user %}").render(user=user)
-    assert [p.field for p in info.value.problems] == ["email"]
-    assert "email" in str(info.value)
-    assert "anonymous" not in str(info.value)
-    # A tag argument overrides the environment setting.
     html = env.from_string("{% personaclick_profile_set user strict=false %}").render(user=user)
     assert run_snippet(html) == [["profile", "set", {"first_name": "Jane"}]]
-
-
-def test_lenient_mode_logs_field_and_code_without_the_value(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    user = {"email": "anonymous@example.com", "phone": "1111111111", "first_name": "Jane"}
-    with caplog.at_level(logging.WARNING, logger="pc_snippets"):
-        html = make_env().from_string("{% personaclick_profile_set user %}").render(user=user)
-    assert run_snippet(html) == [["profile", "set", {"first_name": "Jane"}]]
-    log = caplog.text
-    for field, code in (("email", "placeholder_email_domain"), ("phone", "placeholder_phone")):
-        assert field in log
-        assert code in log
-    assert "anonymous@example.com" not in log
-    assert "1111111111" not in log
+    lenient = make_env().from_string("{% personaclick_profile_set user strict=true %}")
+    with pytest.raises(ProfileError):
+        lenient.render(user=user)
 
 
 @pytest.mark.parametrize("debug", [False, True])
@@ -261,18 +219,8 @@ def test_every_kind_of_settings_change_takes_effect() -> None:
     assert run_page(page.render()) == [["init", "ffffffffffffffffffffffffffffff", None, None, None,
                                         {"consent": False}]]
     del env.personaclick_shop_id  # type: ignore[attr-defined]
-    with pytest.raises(RuntimeError, match="shop id is not configured"):
+    with pytest.raises(RuntimeError, match="personaclick_shop_id is not set"):
         page.render()
-
-
-def test_a_disabled_environment_asks_no_consent() -> None:
-    asked: list[Any] = []
-    env = make_env(personaclick_enabled=False,
-                   personaclick_consent=lambda context: asked.append(context) or True)
-    assert env.from_string(TAG_PAGE).render(user=USER) == env.from_string(
-        "<!DOCTYPE html><html><head></head><body><h1>{{ title }}</h1></body></html>"
-    ).render()
-    assert asked == []
 
 
 def test_an_overlay_reads_its_own_settings() -> None:
@@ -288,7 +236,7 @@ def test_an_overlay_reads_its_own_settings() -> None:
 
 
 def test_an_overlay_keeps_an_adapters_hooks() -> None:
-    from pc_snippets._integration import Settings, StaticHooks
+    from pc_snippets.adapter import Settings, StaticHooks
     from pc_snippets.jinja import hooks_for, set_hooks
 
     env = make_env()
@@ -298,12 +246,6 @@ def test_an_overlay_keeps_an_adapters_hooks() -> None:
     assert hooks_for(overlay) is hooks
     html = overlay.from_string("{% personaclick_init %}").render()
     assert run_page(html) == [["init", "0123456789abcdef0123456789abcd"]]
-
-
-def test_missing_shop_id_is_a_clear_error() -> None:
-    env = Environment(extensions=[PersonaClickExtension])
-    with pytest.raises(RuntimeError, match="shop id is not configured"):
-        env.from_string("{% personaclick_init %}").render()
 
 
 def test_call_tag() -> None:
@@ -338,7 +280,7 @@ def test_import_without_any_web_framework() -> None:
         "        if name.split('.')[0] in {'flask', 'django', 'starlette', 'fastapi'}:\n"
         "            raise ImportError('blocked: ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import pc_snippets, pc_snippets.jinja, pc_snippets._integration\n"
+        "import pc_snippets, pc_snippets.jinja, pc_snippets.adapter\n"
         "print(pc_snippets.render_profile_set({'email': 'a@mail.com'}) != '')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -466,3 +408,73 @@ def test_sandboxed_templates_cannot_choose_the_shop_id_or_hosts() -> None:
     engine_calls = run_page(env.from_string("{% personaclick_init %}").render())
     assert engine_calls == [["init", SHOP_ID, None, None, None,
                              {"api_host": "api.shop.example", "cdn_host": "cdn.shop.example"}]]
+
+
+# --- The adapter contract, for a plain Jinja environment. ------------------------
+
+
+class JinjaSite(Site):
+    """Renders the contract's templates; the "request" is a namespace with a nonce."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+
+    def get(self, template: str = "page", *, visitor: str | None = None,
+            choice: str | None = None, csp_nonce: str | None = None,
+            headers: Any = None) -> Page:
+        nonce = fresh_nonce()
+        context = {**PAGE_CONTEXT, "visitor": visitor, "choice": choice,
+                   "request": SimpleNamespace(csp_nonce=nonce)}
+        if csp_nonce is not None:
+            context["csp_nonce"] = csp_nonce
+        return Page(self.env.from_string(TEMPLATES[template]).render(context), None, nonce)
+
+
+class TestJinjaContract(AdapterContract):
+    naming = ENVIRONMENT
+    consent_per_request = False  # no request: the callable takes the context, per tag
+
+    def site(self, **settings: Any) -> JinjaSite:
+        debug = settings.pop("debug", False)
+        settings = {"shop_id": CONTRACT_SHOP_ID, **settings}
+        settings.setdefault("consent", lambda context: self.decisions(context.get("choice")))
+        env = Environment(extensions=[PersonaClickExtension], autoescape=True)
+        env.extend(**{ENVIRONMENT(name): value for name, value in settings.items()},
+                   personaclick_debug=debug,
+                   personaclick_profile_loader=lambda context: VISITORS.get(
+                       context.get("visitor")))
+        return JinjaSite(env)
+
+    def settings_error(self, **settings: Any) -> str:
+        # An environment has no start-up: its settings are checked when a tag
+        # renders (the shop id only by init, which needs it).
+        with pytest.raises((TypeError, ValueError, RuntimeError)) as info:
+            self.site(**settings).get()
+        return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "message"),
+    [
+        ({"personaclick_debug": "yes"}, TypeError, "personaclick_debug must be True or False"),
+        ({"personaclick_guard": {"placeholder_name"}}, ValueError,
+         "personaclick_guard must be a pc_snippets.Guard or None"),
+        ({"personaclick_guard": Guard(), "personaclick_guard_disabled": ["placeholder_name"]},
+         ValueError, "set one or the other"),
+        ({"personaclick_send_once": True}, ValueError, "needs a session"),
+    ],
+)
+def test_plain_jinja_settings_of_its_own_are_checked(settings: dict[str, Any],
+                                                    error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        make_env(**settings).from_string("{% personaclick_profile_get %}").render()
+
+
+def test_the_guard_lists_or_a_guard_object() -> None:
+    user = {"email": "ann@shop.example", "first_name": "Test"}
+    for env in (make_env(personaclick_placeholder_domains=["shop.example"],
+                         personaclick_guard_disabled=["placeholder_name"]),
+                make_env(personaclick_guard=Guard(placeholder_domains=["shop.example"],
+                                                  disabled={"placeholder_name"}))):
+        html = env.from_string("{% personaclick_profile_set user %}").render(user=user)
+        assert run_snippet(html) == [["profile", "set", {"first_name": "Test"}]]

@@ -198,3 +198,21 @@ def test_django_example() -> None:
                         if logged_in else [])
         assert ("private" in cache) is logged_in
         assert "admin@example.com" not in html
+
+
+def test_the_settings_table_is_the_adapters_table() -> None:
+    # The README's table is made from pc_snippets.adapter.SETTINGS: same rows, same order.
+    from pc_snippets.adapter import SETTINGS, settings_markdown
+
+    assert settings_markdown() in README
+    rows = [line for line in settings_markdown().splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == [
+        f"PERSONACLICK_{setting.name.upper()}" for setting in SETTINGS]
+
+
+def test_the_example_adapter_in_the_readme_is_the_tested_one() -> None:
+    # The block is examples/bottle/personaclick_bottle.py itself, which
+    # tests/test_bottle_example.py runs against the adapter contract.
+    (code,) = blocks("Writing an adapter", "py")
+    example = Path(__file__).resolve().parent.parent / "examples" / "bottle"
+    assert code == (example / "personaclick_bottle.py").read_text(encoding="utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -24,9 +23,20 @@ from starlette.templating import Jinja2Templates
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pc_snippets import ProfileError, check_profile
-from pc_snippets._integration import SEND_ONCE_SESSION_KEY, private_cache_control
+from pc_snippets import check_profile
+from pc_snippets.adapter import KEYWORDS, SEND_ONCE_SESSION_KEY
 from pc_snippets.starlette import PersonaClickMiddleware, setup
+from tests.adapter_contract import (
+    TEMPLATES,
+    VISITORS,
+    Page,
+    SessionContract,
+    Site,
+    query,
+    route_context,
+    route_headers,
+)
+from tests.adapter_contract import header_nonce as csp_nonce_of
 from tests.pages import (
     PUBLIC_HEADERS,
     assert_placeholder_dropped,
@@ -114,19 +124,6 @@ def make_starlette(**options: Any) -> TestClient:
     return TestClient(app)
 
 
-def make_fastapi(**options: Any) -> TestClient:
-    templates = make_templates(**options)
-    app = FastAPI()
-    app.add_middleware(PersonaClickMiddleware)
-    app.add_middleware(CSPNonce)
-
-    @app.get("/")
-    def page(request: Request) -> Response:
-        return templates.TemplateResponse(request, "page.html", {"title": "<Shop>"})
-
-    return TestClient(app)
-
-
 def header_nonce(response: Any) -> str:
     match = re.search(r"'nonce-([^']+)'", response.headers["content-security-policy"])
     assert match
@@ -135,39 +132,6 @@ def header_nonce(response: Any) -> str:
 
 def expected_set(user: Shopper) -> list[Any]:
     return ["profile", "set", check_profile(user).payload]
-
-
-@pytest.mark.parametrize("make", [make_starlette, make_fastapi], ids=["starlette", "fastapi"])
-def test_logged_in_page(make: Any) -> None:
-    response = make().get("/?user=jane")
-    nonce = header_nonce(response)
-    assert [s.nonce for s in page_scripts(response.text)] == [nonce] * 3
-    calls = run_page(response.text)
-    assert calls_named(calls, "init") == [["init", SHOP_ID]]
-    assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
-    assert calls_named(calls, "profile", "get") == [["profile", "get", None]]
-    assert "&lt;Shop&gt;" in response.text
-    assert response.headers["cache-control"] == "private"
-
-
-@pytest.mark.parametrize("make", [make_starlette, make_fastapi], ids=["starlette", "fastapi"])
-def test_anonymous_visitor(make: Any) -> None:
-    response = make().get("/")
-    assert run_page(response.text) == [["init", SHOP_ID], ["profile", "get", None]]
-    assert "cache-control" not in response.headers
-
-
-@pytest.mark.parametrize("cache", ["public, max-age=60", "no-store", "public, s-maxage=10"])
-def test_cache_control(cache: str) -> None:
-    client = make_starlette()
-    personal = client.get("/", params={"user": "bob", "cache": cache})
-    assert personal.headers["cache-control"] == private_cache_control(cache)
-    directives = {d.strip() for d in personal.headers["cache-control"].split(",")}
-    assert "public" not in directives
-    assert ("no-store" in directives) is ("no-store" in cache)
-    assert client.get("/", params={"cache": cache}).headers["cache-control"] == cache
-
-
 
 
 def make_streaming_app(**options: Any) -> TestClient:
@@ -237,55 +201,14 @@ def test_files_and_whole_pages_keep_their_cdn_headers(tmp_path: Any) -> None:
     assert_private_for_shared_caches(client.get("/whole?user=jane"))
 
 
-def test_consent() -> None:
-    client = make_starlette()
-    client.cookies["consent"] = "no"
-    refused = client.get("/?user=jane")
-    assert run_page(refused.text) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
-    assert "jane" not in refused.text.lower()
-    assert "cache-control" not in refused.headers
-    client.cookies["consent"] = "yes"
-    calls = run_page(client.get("/?user=jane").text)
-    assert calls[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
-    assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
-
-
-NOT_DECISIONS = [0, 1, "", "no", "yes"]
-
-
-@pytest.mark.parametrize("answer", NOT_DECISIONS)
-def test_setup_refuses_a_consent_that_is_no_bool(answer: Any) -> None:
-    with pytest.raises(TypeError, match="consent"):
-        make_templates(consent=answer)
-
-
-@pytest.mark.parametrize("answer", NOT_DECISIONS)
-def test_a_consent_callable_answering_no_bool_is_an_error(answer: Any) -> None:
-    client = make_starlette(consent=lambda request: answer)
-    with pytest.raises(TypeError, match="must be True, False or None"):
-        client.get("/?user=jane")
-
-
-def test_consent_is_asked_once_per_request() -> None:
-    asked: list[str] = []
-
-    def counting_consent(request: Request) -> bool | None:
-        asked.append(request.url.path)
-        return consent(request)
-
-    client = make_starlette(consent=counting_consent)
-    client.cookies["consent"] = "yes"
-    for _ in range(2):
-        calls = run_page(client.get("/?user=jane").text)
-        assert calls[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
-    assert asked == ["/", "/"]  # three tags per page, one decision per request
-
-
-def test_a_disabled_integration_asks_no_consent() -> None:
-    asked: list[str] = []
-    client = make_starlette(enabled=False, consent=lambda request: asked.append("?") or True)
-    assert "<script" not in client.get("/?user=jane").text
-    assert asked == []
+@pytest.mark.parametrize("answer", [0, "no"])
+def test_setup_refuses_a_consent_that_is_no_bool_with_a_type_error(answer: Any) -> None:
+    # The message is the contract's; setup() raises TypeError for a wrong type.
+    templates = Jinja2Templates(env=Environment(autoescape=True))
+    with pytest.raises(TypeError, match="consent must be True, False, None or a callable"):
+        setup(templates, shop_id=SHOP_ID, consent=answer)
+    with pytest.raises(ValueError, match="shop_id is malformed"):  # and a wrong value
+        setup(templates, shop_id="bad", consent=answer)
 
 
 def test_a_template_rendered_without_a_request() -> None:
@@ -300,15 +223,10 @@ def test_a_template_rendered_without_a_request() -> None:
     assert calls_named(calls, "profile", "set") == [expected_set(USERS["jane"])]
 
 
-def test_send_once_across_two_requests() -> None:
+def test_send_once_keeps_only_a_fingerprint_in_the_session_cookie() -> None:
     client = make_starlette(send_once=True, secret_key="app-secret")
-    first = client.get("/?user=jane")
-    assert calls_named(run_page(first.text), "profile", "set") == [expected_set(USERS["jane"])]
-    second = client.get("/?user=jane")
-    assert calls_named(run_page(second.text), "profile", "set") == []
-    assert "cache-control" not in second.headers
-    third = client.get("/?user=bob")
-    assert calls_named(run_page(third.text), "profile", "set") == [expected_set(USERS["bob"])]
+    for user in ("jane", "jane", "bob"):
+        client.get(f"/?user={user}")
     # Starlette's session cookie is readable base64 JSON: only the HMAC is in it.
     import base64
     import json
@@ -317,23 +235,6 @@ def test_send_once_across_two_requests() -> None:
     session = json.loads(base64.b64decode(cookie.split(".")[0] + "=="))
     assert set(session) == {SEND_ONCE_SESSION_KEY}
     assert "bob" not in json.dumps(session)
-
-
-def test_strict_error_names_the_field() -> None:
-    with pytest.raises(ProfileError) as info:
-        make_starlette(strict=True).get("/?user=placeholder")
-    assert [p.field for p in info.value.problems] == ["email"]
-    assert "anonymous@example.com" not in str(info.value)
-
-
-def test_lenient_logs_field_and_code(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="pc_snippets"):
-        html = make_fastapi().get("/?user=placeholder").text
-    assert calls_named(run_page(html), "profile", "set") == [
-        ["profile", "set", {"id": 3, "first_name": "Pat"}]]
-    assert "email" in caplog.text
-    assert "placeholder_email_domain" in caplog.text
-    assert "anonymous@example.com" not in caplog.text
 
 
 def make_debug_starlette(app_debug: bool, **options: Any) -> TestClient:
@@ -404,19 +305,13 @@ def test_default_profile_is_request_user_with_authentication_middleware() -> Non
     assert calls_named(run_page(client.get("/").text), "profile", "set") == []
 
 
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        ({"shop_id": None}, "shop_id is not set"),
-        ({"shop_id": "bad shop"}, "shop_id is malformed"),
-        ({"shop_id": SHOP_ID, "stream": "x" * 17}, "stream is malformed"),
-        ({"shop_id": SHOP_ID, "send_once": True}, "send_once needs secret_key"),
-    ],
-)
-def test_setup_fails_early(options: dict[str, Any], message: str) -> None:
+def test_send_once_needs_a_secret_key() -> None:
+    # The table's checks are the contract's; what setup() adds to them:
     templates = Jinja2Templates(env=Environment(autoescape=True))
-    with pytest.raises(ValueError, match=message):
-        setup(templates, **options)
+    with pytest.raises(ValueError, match="send_once needs secret_key"):
+        setup(templates, shop_id=SHOP_ID, send_once=True)
+    with pytest.raises(TypeError, match="debug must be True, False or None"):
+        setup(templates, shop_id=SHOP_ID, debug="yes")
 
 
 def test_setup_accepts_the_jinja_environment_itself() -> None:
@@ -443,7 +338,71 @@ def test_setup_says_what_to_pass(wrong: Any) -> None:
         setup(wrong, shop_id=SHOP_ID)
 
 
-def test_disabled_needs_no_shop_id() -> None:
-    env = Environment(loader=DictLoader({"page.html": PAGE}), autoescape=True)
-    setup(Jinja2Templates(env=env), shop_id=None, enabled=False)
-    assert "<script" not in env.get_template("page.html").render(title="t")
+# --- The adapter contract, for Starlette and FastAPI (request.state.csp_nonce). ---
+
+
+class StarletteSite(Site):
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.client = TestClient(app)
+
+    def get(self, template: str = "page", *, visitor: str | None = None,
+            choice: str | None = None, csp_nonce: str | None = None,
+            headers: Any = None) -> Page:
+        response = self.client.get("/contract", params=query(
+            template, visitor, choice, csp_nonce, headers))
+        return Page(response.text, response.headers,
+                    csp_nonce_of(response.headers.get("content-security-policy")))
+
+    def other_session(self) -> StarletteSite:
+        return StarletteSite(self.app)
+
+
+class TestStarletteContract(SessionContract):
+    naming = KEYWORDS
+
+    def templates(self, settings: dict[str, Any]) -> Jinja2Templates:
+        settings = {"shop_id": SHOP_ID, "secret_key": "app-secret", **settings}
+        settings.setdefault(
+            "consent", lambda request: self.decisions(request.query_params.get("choice")))
+        templates = Jinja2Templates(env=Environment(loader=DictLoader(TEMPLATES),
+                                                    autoescape=True))
+        setup(templates, profile_loader=lambda request: VISITORS.get(
+            request.query_params.get("visitor", "")), **settings)
+        return templates
+
+    def app(self, templates: Jinja2Templates) -> Any:
+        async def contract(request: Request) -> Response:
+            args = request.query_params
+            return templates.TemplateResponse(request, args["template"], route_context(args),
+                                              headers=route_headers(args))
+
+        return Starlette(routes=[Route("/contract", contract)], middleware=[
+            Middleware(SessionMiddleware, secret_key="session-secret"),
+            Middleware(CSPNonce),
+            Middleware(PersonaClickMiddleware),
+        ])
+
+    def site(self, **settings: Any) -> StarletteSite:
+        return StarletteSite(self.app(self.templates(settings)))
+
+    def settings_error(self, **settings: Any) -> str:
+        with pytest.raises((TypeError, ValueError)) as info:
+            self.templates(settings)
+        return str(info.value)
+
+
+class TestFastAPIContract(TestStarletteContract):
+    def app(self, templates: Jinja2Templates) -> Any:
+        app = FastAPI()
+        app.add_middleware(PersonaClickMiddleware)
+        app.add_middleware(SessionMiddleware, secret_key="session-secret")
+        app.add_middleware(CSPNonce)
+
+        @app.get("/contract")
+        def contract(request: Request) -> Response:
+            args = request.query_params
+            return templates.TemplateResponse(request, args["template"], route_context(args),
+                                              headers=route_headers(args))
+
+        return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from jinja2 import Environment
 
@@ -84,6 +86,49 @@ def test_strict_undefined_keyword_value_still_raises() -> None:
         env.from_string("{% personaclick_init nonce=missing %}").render()
 
 
+class _Counted:
+    """Counts the checks and the serializations the pipeline makes."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import sys
+
+        import pc_snippets.check
+        import pc_snippets.serialize
+
+        self.checks: list[int] = []
+        self.serializations: list[int] = []
+        check, dumps = pc_snippets.check._check, pc_snippets.serialize.dumps_js
+
+        def counting_check(*args: Any) -> Any:
+            self.checks.append(1)
+            return check(*args)
+
+        def counting_dumps(*args: Any, **kwargs: Any) -> Any:
+            self.serializations.append(1)
+            return dumps(*args, **kwargs)
+
+        # check_profile (the pipeline's) looks _check up in its module; the core
+        # renderer compared with below keeps its own reference.
+        monkeypatch.setattr(pc_snippets.check, "_check", counting_check)
+        for name, module in list(sys.modules.items()):  # wherever dumps_js was imported
+            if name.startswith("pc_snippets") and getattr(module, "dumps_js", None) is dumps:
+                monkeypatch.setattr(module, "dumps_js", counting_dumps)
+
+
+def _send_once_hooks(send_once: bool, debug: bool, session: dict[str, str]) -> Any:
+    from pc_snippets.adapter import Settings, StaticHooks
+
+    class Hooks(StaticHooks):
+        def session(self, request: object) -> dict[str, str]:
+            return session
+
+        def secret_key(self) -> bytes:
+            return b"secret"
+
+    return Hooks(Settings(shop_id="357382bf66ac0ce2f1722677c59511", send_once=send_once,
+                          debug=debug))
+
+
 @pytest.mark.parametrize("send_once", [False, True])
 @pytest.mark.parametrize("data", [
     {"id": 7, "email": "ann@mail.com"},            # clean
@@ -91,35 +136,42 @@ def test_strict_undefined_keyword_value_still_raises() -> None:
     {"email": "anonymous@example.com"},            # nothing left to send
 ])
 @pytest.mark.parametrize("debug", [False, True])
-def test_every_path_checks_the_profile_once(
+def test_every_path_checks_and_serializes_the_profile_once(
     monkeypatch: pytest.MonkeyPatch, send_once: bool, data: dict[str, object], debug: bool
 ) -> None:
-    import pc_snippets.check
-    from pc_snippets._integration import SendOnce, Settings, StaticHooks, render_profile_set_for
+    from pc_snippets.adapter import render_profile_set_for
 
-    calls = []
-    real = pc_snippets.check.read_profile
-
-    def counting(*args: object, **kwargs: object) -> object:
-        calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(pc_snippets.check, "read_profile", counting)
+    expected = render_profile_set(data, nonce=NONCE, debug=debug)  # before counting
+    counted = _Counted(monkeypatch)
     session: dict[str, str] = {}
-
-    class Hooks(StaticHooks):
-        def send_once(self, context: object) -> SendOnce:
-            return SendOnce(session, b"secret")
-
-    hooks = Hooks(Settings(shop_id="357382bf66ac0ce2f1722677c59511", send_once=send_once,
-                           debug=debug))
+    hooks = _send_once_hooks(send_once, debug, session)
     first = render_profile_set_for(hooks, {}, data, nonce=NONCE)
-    assert len(calls) == 1
+    assert len(counted.checks) == 1
+    # The payload is serialized once (send-once fingerprints the rendered snippet);
+    # a debug warning serializes its message too.
+    sent = "id" in data
+    assert len(counted.serializations) == sent + (debug and "example.com" in str(data))
     # The pipeline renders what the core renders for the same data.
-    monkeypatch.setattr(pc_snippets.check, "read_profile", real)
-    assert first == render_profile_set(data, nonce=NONCE, debug=debug)
-    monkeypatch.setattr(pc_snippets.check, "read_profile", counting)
+    assert first == expected
     again = render_profile_set_for(hooks, {}, data, nonce=NONCE)
-    assert len(calls) == 2
-    if send_once and "id" in data:
+    assert len(counted.checks) == 2
+    if send_once and sent:
         assert again == ""  # the same data again in this session
+    else:
+        assert again == first
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_refused_nonce_comes_after_one_check_and_no_render(
+    monkeypatch: pytest.MonkeyPatch, debug: bool
+) -> None:
+    from pc_snippets.adapter import render_profile_set_for
+
+    counted = _Counted(monkeypatch)
+    session: dict[str, str] = {}
+    hooks = _send_once_hooks(True, debug, session)
+    with pytest.raises(ValueError, match="nonce"):
+        render_profile_set_for(hooks, {}, {"id": 7, "email": "ann@mail.com"}, nonce="bad nonce!")
+    assert len(counted.checks) == 1
+    assert counted.serializations == []  # refused before anything was rendered
+    assert session == {}  # nor remembered as sent

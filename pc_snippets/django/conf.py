@@ -1,20 +1,11 @@
 """``PERSONACLICK_*`` Django settings, read once and cached until a setting changes.
 
-=============================== ================================================
-``PERSONACLICK_SHOP_ID``        shop key (required while enabled)
-``PERSONACLICK_STREAM``         ``None`` (the SDK's "web")
-``PERSONACLICK_ENABLED``        ``True``
-``PERSONACLICK_STRICT``         ``False`` (``True``: raise ``ProfileError`` instead of dropping)
-``PERSONACLICK_SEND_ONCE``      ``False`` (needs the session middleware)
-``PERSONACLICK_COOKIELESS``     ``None``
-``PERSONACLICK_SPA``            ``False``
-``PERSONACLICK_API_HOST``       ``None``
-``PERSONACLICK_CDN_HOST``       ``None``
-``PERSONACLICK_GUARD_DISABLED`` ``[]`` guard rule codes to switch off
-``PERSONACLICK_PLACEHOLDER_DOMAINS`` ``[]`` the store's invented-email domains
-``PERSONACLICK_PROFILE``        ``"pc_snippets.django.profiles.user_profile"``
-``PERSONACLICK_CONSENT``        ``None``; a callable (or dotted path) ``request -> bool | None``
-=============================== ================================================
+The settings table (:data:`pc_snippets.adapter.SETTINGS`) spelled
+``PERSONACLICK_SHOP_ID``, ``PERSONACLICK_STRICT`` ..., checked as every adapter
+checks them; ``PERSONACLICK_CONSENT`` may also be the dotted path of a callable
+``request -> bool | None``. Django's own: ``PERSONACLICK_PROFILE``
+(``"pc_snippets.django.profiles.user_profile"``), a callable or dotted path
+``user -> profile``.
 
 Lenient by default, ``DEBUG`` or not: a bad field is dropped and logged, never a
 broken page. While ``settings.DEBUG`` is on, each dropped field is also named
@@ -31,7 +22,7 @@ from django.conf import settings as django_settings  # type: ignore[import-untyp
 from django.core.exceptions import ImproperlyConfigured  # type: ignore[import-untyped]
 from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 
-from .._integration import SETTING_NAMES, Settings, settings_from, settings_problems
+from ..adapter import CONFIG, Settings, read_settings, settings_from, settings_problems
 from .profiles import user_profile
 
 __all__ = ["State", "problems", "reset", "state"]
@@ -41,53 +32,56 @@ DEFAULT_PROFILE = "pc_snippets.django.profiles.user_profile"
 
 @dataclass(frozen=True)
 class State:
-    """Checked settings plus the two configurable callables."""
+    """Checked settings plus the profile mapping."""
 
     settings: Settings
     profile: Callable[[Any], Any]
-    consent: Callable[[Any], bool | None] | None
 
 
-def _raw() -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for suffix, attribute in SETTING_NAMES.items():
-        name = f"PERSONACLICK_{suffix}"
-        if hasattr(django_settings, name):
-            values[attribute] = getattr(django_settings, name)
-    values["debug"] = bool(getattr(django_settings, "DEBUG", False))
-    values["guard_disabled"] = getattr(django_settings, "PERSONACLICK_GUARD_DISABLED", None)
-    values["placeholder_domains"] = getattr(
-        django_settings, "PERSONACLICK_PLACEHOLDER_DOMAINS", None
-    )
-    return values
+def _raw() -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """The table's settings (a dotted consent path imported) and the import problems."""
+    values = read_settings(lambda name, missing: getattr(django_settings, name, missing), CONFIG)
+    found: list[tuple[str, str]] = []
+    try:
+        consent = _import("PERSONACLICK_CONSENT", values.get("consent"))
+    except ValueError as exc:
+        found.append(("E007", str(exc)))
+        del values["consent"]
+    else:
+        if consent is not None:
+            values["consent"] = consent
+    return values, found
 
 
-def _callable(name: str, default: Any) -> Callable[..., Any] | None:
-    """The callable a setting names (a callable or a dotted path); raises ValueError."""
-    value = getattr(django_settings, name, default)
+def _import(name: str, value: Any) -> Any:
+    """``value``, or the object its dotted path names; raises ValueError."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return import_string(value)
+    except ImportError as exc:
+        raise ValueError(f"{name} cannot be imported: {exc}") from None
+
+
+def _profile() -> Callable[[Any], Any]:
+    """``PERSONACLICK_PROFILE``; raises ValueError."""
+    value = _import("PERSONACLICK_PROFILE", getattr(django_settings, "PERSONACLICK_PROFILE",
+                                                     DEFAULT_PROFILE))
     if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = import_string(value)
-        except ImportError as exc:
-            raise ValueError(f"{name} cannot be imported: {exc}") from None
+        return user_profile
     if not callable(value):
-        raise ValueError(f"{name} must be a callable or the dotted path of one")
+        raise ValueError("PERSONACLICK_PROFILE must be a callable or the dotted path of one")
     return value  # type: ignore[no-any-return]
 
 
 def problems() -> list[tuple[str, str]]:
     """Every configuration problem as ``(code, message)`` (used by the system checks)."""
-    found = settings_problems(_raw())
-    for code, name, default in (
-        ("E006", "PERSONACLICK_PROFILE", DEFAULT_PROFILE),
-        ("E007", "PERSONACLICK_CONSENT", None),
-    ):
-        try:
-            _callable(name, default)
-        except ValueError as exc:
-            found.append((code, str(exc)))
+    values, found = _raw()
+    found.extend(settings_problems(values, CONFIG))
+    try:
+        _profile()
+    except ValueError as exc:
+        found.append(("E006", str(exc)))
     return found
 
 
@@ -103,11 +97,9 @@ def state() -> State:
             raise ImproperlyConfigured(
                 "PersonaClick is misconfigured: " + "; ".join(message for _, message in found)
             )
-        _STATE = State(
-            settings=settings_from(_raw()),
-            profile=_callable("PERSONACLICK_PROFILE", DEFAULT_PROFILE) or user_profile,
-            consent=_callable("PERSONACLICK_CONSENT", None),
-        )
+        values, _ = _raw()
+        debug = bool(getattr(django_settings, "DEBUG", False))
+        _STATE = State(settings=settings_from(values, debug=debug), profile=_profile())
     return _STATE
 
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from django.utils.deprecation import MiddlewareMixin  # type: ignore[import-untyped]
 
-from .._integration import make_private, streamed_body
-from .hooks import PERSONAL_DATA_ATTRIBUTE
+from ..adapter import carries_personal_data, make_private, streamed_body
 
 __all__ = ["PersonaClickMiddleware"]
 
@@ -23,9 +22,9 @@ class PersonaClickMiddleware(MiddlewareMixin):  # type: ignore[misc]
     def process_response(self, request: Any, response: Any) -> Any:
         # A StreamingHttpResponse's body is produced after this runs, so whether it
         # will carry profile data is not known yet: private up front (the rule is
-        # _integration.streamed_body's; a FileResponse has a Content-Length and is
-        # left alone). handler500's page passes here too.
-        if getattr(request, PERSONAL_DATA_ATTRIBUTE, False) or streamed_body(
+        # adapter.headers.streamed_body's; a FileResponse has a Content-Length and
+        # is left alone). handler500's page passes here too.
+        if carries_personal_data(getattr(request, "__dict__", None)) or streamed_body(
             response.status_code, response.streaming, response.headers.get("Content-Length")
         ):
             make_private(response.headers)

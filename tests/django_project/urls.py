@@ -12,5 +12,6 @@ urlpatterns = [
     path("whole/", views.whole),
     path("site.css", views.style),
     path("broken/", views.broken),
+    path("contract/", views.contract),
 ]
 handler500 = views.server_error

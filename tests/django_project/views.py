@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template import engines
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 
@@ -85,3 +86,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """``handler500``: an error page with the tags."""
     html = render_to_string("page.html", {"title": "Oops"}, request=request)
     return HttpResponse(html, status=500, headers=PUBLIC_HEADERS)
+
+
+def contract(request: HttpRequest) -> HttpResponse:
+    """The adapter contract's page (tests/adapter_contract.py), with either engine."""
+    from tests.adapter_contract import TEMPLATES, VISITORS, route_context, route_headers
+
+    args = request.GET
+    if "visitor" in args:
+        request.user = VISITORS[args["visitor"]]  # type: ignore[assignment]
+    source = TEMPLATES[args["template"]]
+    if args["using"] == "django":
+        source = "{% load personaclick %}" + source
+    html = engines[args["using"]].from_string(source).render(route_context(args), request)
+    return HttpResponse(html, headers=route_headers(args))

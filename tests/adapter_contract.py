@@ -1,0 +1,363 @@
+"""The contract every adapter keeps, run against each of them.
+
+One test base, as django-csp runs one script-tag test base for both of its front
+ends: each adapter's test file subclasses :class:`AdapterContract` (Jinja alone),
+:class:`HttpContract` (adapters with responses: Cache-Control) or
+:class:`SessionContract` (adapters with sessions: send-once) and says only how to
+build a site with given settings and how to fetch a page from it. The same
+profile goes in everywhere, and the same snippets must come out: byte for byte
+the core's, with the request's nonce, the same consent and caching behaviour,
+the same settings checks and messages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pytest
+
+from pc_snippets import (
+    ProfileError,
+    check_profile,
+    render_call,
+    render_init,
+    render_profile_get,
+    render_profile_set,
+)
+from pc_snippets.adapter import Naming, private_cache_control
+from tests.pages import (
+    PUBLIC_HEADERS,
+    assert_placeholder_dropped,
+    assert_private_for_shared_caches,
+    calls_named,
+    page_scripts,
+    public_headers_kept,
+    run_page,
+)
+
+SHOP_ID = "357382bf66ac0ce2f1722677c59511"
+EXPLICIT_NONCE = "ZXhwbGljaXQ="
+CONTEXT_NONCE = "Y29udGV4dA=="
+
+#: The visitors, the same data for every adapter (``None``: an anonymous visitor).
+VISITORS: dict[str, dict[str, Any]] = {
+    "jane": {"id": 1, "email": "Jane.Doe@Mail.com", "first_name": "Jane", "last_name": "Doe"},
+    "bob": {"id": 2, "email": "bob@mail.com", "first_name": "Bob"},
+    "placeholder": {"id": 3, "email": "anonymous@example.com", "first_name": "Pat"},
+}
+
+# One source for Django templates and Jinja: both read `name=value` keywords, string
+# literals and True/False (Django's literals; Jinja has them too) without commas.
+# (Not two string literals in a row: Jinja joins adjacent strings into one.)
+PAGE = ('<!DOCTYPE html><html><head><title>{{ title }}</title>{% personaclick_init %}</head>'
+        '<body>{% personaclick_profile_set %}'
+        '{% personaclick_profile_get callback="shop.onProfile" %}'
+        '{% personaclick_call "track" item %}</body></html>')
+TEMPLATES = {
+    "page": PAGE,
+    "explicit": (f'{{% personaclick_init nonce="{EXPLICIT_NONCE}" %}}'
+                 f'{{% personaclick_profile_set nonce="{EXPLICIT_NONCE}" %}}'
+                 f'{{% personaclick_profile_get nonce="{EXPLICIT_NONCE}" %}}'),
+    "withheld": "{% personaclick_init consent=False %}{% personaclick_profile_set consent=False %}",
+    "granted": ('{% personaclick_init consent=True %}{% personaclick_profile_set consent=True %}'
+                '{% personaclick_call "track" item consent=True %}'),
+    **{f"bad_{tag}": "{% personaclick_" + tag + ' consent="no" %}'
+       for tag in ("init", "profile_set", "profile_get", 'call "track"')},
+}
+TAGS_PER_PAGE = 4  # the tags of PAGE
+#: The variables every page is rendered with (besides what the adapter finds).
+PAGE_CONTEXT: dict[str, Any] = {"title": "<Shop>", "item": {"id": "SKU-1"}}
+
+#: What the app's consent callable answers for the ``choice`` a request carries.
+ANSWERS: dict[str | None, Any] = {None: None, "yes": True, "no": False,
+                                  "zero": 0, "one": 1, "empty": "", "word": "no"}
+
+
+class Decisions:
+    """The app's consent decision, counting how often it is asked."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def __call__(self, choice: str | None) -> Any:
+        self.asked += 1
+        return ANSWERS[choice]
+
+
+@dataclass
+class Page:
+    html: str
+    #: The response's headers (the framework's own, case-insensitive), or None.
+    headers: Any
+    #: The nonce the request offered (its CSP header's, or what the harness set).
+    nonce: str | None
+
+
+def query(template: str, visitor: str | None, choice: str | None, csp_nonce: str | None,
+          headers: Mapping[str, str] | None) -> dict[str, str]:
+    """A page request as query parameters (what the HTTP harnesses' routes read)."""
+    values = {"template": template, "visitor": visitor, "choice": choice,
+              "csp_nonce": csp_nonce, "headers": json.dumps(dict(headers)) if headers else None}
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def route_context(args: Mapping[str, str]) -> dict[str, Any]:
+    """The template context a harness route renders with, from its query."""
+    context = dict(PAGE_CONTEXT)
+    if "csp_nonce" in args:
+        context["csp_nonce"] = args["csp_nonce"]
+    return context
+
+
+def route_headers(args: Mapping[str, str]) -> dict[str, str]:
+    """The response headers a harness route sets, from its query."""
+    return json.loads(args["headers"]) if "headers" in args else {}  # type: ignore[no-any-return]
+
+
+def header_nonce(csp: str | None) -> str | None:
+    match = re.search(r"'nonce-([^']+)'", csp or "")
+    return match.group(1) if match else None
+
+
+def fresh_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Site:
+    """A site built with some settings; ``get`` fetches one page from it."""
+
+    def get(self, template: str = "page", *, visitor: str | None = None,
+            choice: str | None = None, csp_nonce: str | None = None,
+            headers: Mapping[str, str] | None = None) -> Page:
+        raise NotImplementedError
+
+    def other_session(self) -> Site:
+        """The same site, seen from another browser (no cookies)."""
+        raise NotImplementedError
+
+
+class AdapterContract:
+    """What every adapter does. A subclass builds sites; the tests are here."""
+
+    #: How the adapter spells the settings table's names.
+    naming: ClassVar[Naming]
+    #: Whether the consent callable is asked once per request (else once per tag:
+    #: plain Jinja has no request, and its callable takes the template context).
+    consent_per_request: ClassVar[bool] = True
+
+    decisions: Decisions
+
+    @pytest.fixture(autouse=True)
+    def _fresh_decisions(self) -> None:
+        self.decisions = Decisions()
+
+    def site(self, **settings: Any) -> Site:
+        """A site with these settings (table names; ``debug`` is the framework's flag).
+
+        The shop id is ``SHOP_ID`` unless given; the consent setting is
+        ``self.decisions`` over the request's ``choice`` unless given; each
+        visitor comes from the request's ``visitor`` (``VISITORS``).
+        """
+        raise NotImplementedError
+
+    def settings_error(self, **settings: Any) -> str:
+        """What the adapter reports for these settings (its exception's text)."""
+        raise NotImplementedError
+
+    def spell(self, name: str) -> str:
+        return self.naming(name)
+
+    # ------------------------------------------------------------------ snippets
+
+    def test_the_snippets_are_the_core_snippets(self) -> None:
+        page = self.site().get(visitor="jane")
+        nonce = page.nonce
+        assert nonce
+        assert [script.nonce for script in page_scripts(page.html)] == [nonce] * 4
+        expected = [render_init(SHOP_ID, nonce=nonce),
+                    render_profile_set(VISITORS["jane"], nonce=nonce),
+                    render_profile_get(callback="shop.onProfile", nonce=nonce),
+                    render_call("track", {"id": "SKU-1"}, nonce=nonce)]
+        places = [page.html.find(str(snippet)) for snippet in expected]
+        assert -1 not in places
+        assert places == sorted(places)
+        assert "&lt;Shop&gt;" in page.html  # the page's own variables are still escaped
+        calls = run_page(page.html)
+        assert calls_named(calls, "profile", "set") == [
+            ["profile", "set", check_profile(VISITORS["jane"]).payload]]
+        assert calls_named(calls, "profile", "set")[0][2]["email"] == "Jane.Doe@mail.com"
+
+    def test_an_anonymous_visitor_gets_no_profile(self) -> None:
+        page = self.site().get()
+        assert run_page(page.html) == [["init", SHOP_ID], ["profile", "get", None],
+                                       ["track", {"id": "SKU-1"}]]
+
+    def test_the_profile_is_checked_once_per_tag(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import pc_snippets.check
+
+        real, checks = pc_snippets.check._check, []
+
+        def counting(*args: Any) -> Any:
+            checks.append(1)
+            return real(*args)
+
+        monkeypatch.setattr(pc_snippets.check, "_check", counting)
+        site = self.site()
+        site.get(visitor="jane")
+        assert len(checks) == 1
+        site.get()
+        assert len(checks) == 1  # an anonymous visitor: nothing to check
+
+    # ------------------------------------------------------------------ the nonce
+
+    def test_the_nonce_order(self) -> None:
+        site = self.site()
+        # 1. An explicit nonce= argument, over the context's and the request's.
+        explicit = site.get("explicit", visitor="jane", csp_nonce=CONTEXT_NONCE)
+        assert [s.nonce for s in page_scripts(explicit.html)] == [EXPLICIT_NONCE] * 3
+        # 2. The template context's csp_nonce, over the request's.
+        context = site.get(visitor="jane", csp_nonce=CONTEXT_NONCE)
+        assert {s.nonce for s in page_scripts(context.html)} == {CONTEXT_NONCE}
+        # 3/4. The request's: a fresh one per request, always the one it offered.
+        first, second = site.get(visitor="jane"), site.get(visitor="jane")
+        assert first.nonce != second.nonce
+        for page in (first, second):
+            assert {s.nonce for s in page_scripts(page.html)} == {page.nonce}
+
+    # ------------------------------------------------------------------ consent
+
+    def test_consent_decisions(self) -> None:
+        site = self.site()
+        refused = site.get(visitor="jane", choice="no")
+        assert run_page(refused.html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+        assert "jane" not in refused.html.lower()
+        granted = run_page(site.get(visitor="jane", choice="yes").html)
+        assert granted[0] == ["init", SHOP_ID, None, None, None, {"consent": True}]
+        assert calls_named(granted, "profile", "set") == [
+            ["profile", "set", check_profile(VISITORS["jane"]).payload]]
+        undecided = run_page(site.get(visitor="jane").html)
+        assert calls_named(undecided, "init") == [["init", SHOP_ID]]
+        # Asked once per request, however many tags (plain Jinja: once per tag).
+        assert self.decisions.asked == (3 if self.consent_per_request else 3 * TAGS_PER_PAGE)
+
+    @pytest.mark.parametrize("choice", ["zero", "one", "empty", "word"])
+    def test_a_consent_answer_that_is_no_decision_is_an_error(self, choice: str) -> None:
+        # Fail closed: 0 or "no" is neither consent nor refusal; never read as either.
+        name = re.escape(self.spell("consent"))
+        with pytest.raises(TypeError, match=rf"{name}\(\.\.\.\) must be True, False or None"):
+            self.site().get(visitor="jane", choice=choice)
+
+    def test_a_constant_consent_setting(self) -> None:
+        html = self.site(consent=False).get(visitor="jane").html
+        assert run_page(html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+
+    def test_a_template_may_withhold_consent_but_never_grant_it(self) -> None:
+        site = self.site()
+        withheld = site.get("withheld", visitor="jane", choice="yes")
+        assert run_page(withheld.html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+        refused = site.get("granted", visitor="jane", choice="no")
+        assert run_page(refused.html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+
+    @pytest.mark.parametrize("tag", ["init", "profile_set", "profile_get", 'call "track"'])
+    def test_a_consent_argument_that_is_no_bool_is_an_error(self, tag: str) -> None:
+        with pytest.raises(TypeError, match="consent must be True, False or None, not a "):
+            self.site().get(f"bad_{tag}", visitor="jane")
+
+    def test_a_disabled_adapter_renders_and_asks_nothing(self) -> None:
+        page = self.site(enabled=False, shop_id=None).get(visitor="jane", choice="yes")
+        assert page_scripts(page.html) == []
+        assert self.decisions.asked == 0
+
+    # ------------------------------------------------------------------ problems
+
+    def test_lenient_by_default_logs_field_and_code(self, caplog: pytest.LogCaptureFixture) -> None:
+        with caplog.at_level(logging.WARNING, logger="pc_snippets"):
+            page = self.site().get(visitor="placeholder")
+        assert_placeholder_dropped(page.html, page.nonce or "", warned=False)
+        assert "email" in caplog.text
+        assert "placeholder_email_domain" in caplog.text
+        assert "anonymous@example.com" not in caplog.text
+
+    def test_strict_names_the_field_never_the_value(self) -> None:
+        with pytest.raises(ProfileError) as info:
+            self.site(strict=True).get(visitor="placeholder")
+        assert [p.field for p in info.value.problems] == ["email"]
+        assert "anonymous@example.com" not in str(info.value)
+
+    def test_debug_names_dropped_fields_in_the_console(self) -> None:
+        page = self.site(debug=True).get(visitor="placeholder")
+        assert page.nonce
+        assert_placeholder_dropped(page.html, page.nonce, warned=True)
+
+    @pytest.mark.parametrize(
+        ("settings", "message"),
+        [
+            ({"shop_id": None}, "{shop_id} is not set: set it to the shop key"),
+            ({"shop_id": "bad id!"}, "{shop_id} is malformed: shop_id must be the shop key"),
+            ({"stream": "no spaces"}, "{stream} is malformed: stream must be 1-16 letters"),
+            ({"api_host": "10.0.0.1"}, "{api_host} is malformed"),
+            ({"strict": "yes"}, "{strict} must be True or False"),
+            ({"cookieless": "no"}, "{cookieless} must be True, False or None"),
+            ({"cdn_host": 42}, "{cdn_host} must be a string or None"),
+            ({"guard_disabled": ["nope"]},
+             "{guard_disabled} / {placeholder_domains}: unknown guard rule code(s): nope"),
+            ({"consent": 0}, "{consent} must be True, False, None or a callable, not a int"),
+        ],
+    )
+    def test_settings_are_checked_alike(self, settings: dict[str, Any], message: str) -> None:
+        names = {name: self.spell(name) for name in
+                 ("shop_id", "stream", "api_host", "cdn_host", "strict", "cookieless",
+                  "guard_disabled", "placeholder_domains", "consent")}
+        assert message.format(**names) in self.settings_error(**settings)
+
+
+class HttpContract(AdapterContract):
+    """What every adapter with HTTP responses does, besides: private caching."""
+
+    def test_a_page_with_profile_data_is_private(self) -> None:
+        site = self.site()
+        page = site.get(visitor="jane", headers=PUBLIC_HEADERS)
+        assert_private_for_shared_caches(page)
+        assert public_headers_kept(site.get(headers=PUBLIC_HEADERS))  # anonymous
+        refused = site.get(visitor="jane", choice="no", headers=PUBLIC_HEADERS)
+        assert public_headers_kept(refused)  # no consent, no profile data
+
+    @pytest.mark.parametrize(
+        "cache", ["public, max-age=60", "no-store, no-cache", "public, s-maxage=600", "private"])
+    def test_cache_control_becomes_private_and_keeps_the_rest(self, cache: str) -> None:
+        page = self.site().get(visitor="bob", headers={"Cache-Control": cache})
+        assert page.headers["Cache-Control"] == private_cache_control(cache)
+        directives = {d.strip() for d in page.headers["Cache-Control"].split(",")}
+        assert "public" not in directives
+        assert ("no-store" in directives) is ("no-store" in cache)
+
+
+class SessionContract(HttpContract):
+    """What every adapter with sessions does, besides: send-once."""
+
+    @pytest.mark.parametrize("debug", [False, True], ids=["quiet", "debug"])
+    def test_send_once_within_a_session(self, debug: bool) -> None:
+        site = self.site(send_once=True, debug=debug)
+        jane = [["profile", "set", check_profile(VISITORS["jane"]).payload]]
+        first = site.get(visitor="jane")
+        assert calls_named(run_page(first.html), "profile", "set") == jane
+        assert "private" in first.headers.get("Cache-Control", "")
+        second = site.get(visitor="jane")
+        assert calls_named(run_page(second.html), "profile", "set") == []
+        assert calls_named(run_page(second.html), "init") == [["init", SHOP_ID]]
+        assert "private" not in second.headers.get("Cache-Control", "")
+        # Other data (another login) is sent again; another session sends again too.
+        bob = run_page(site.get(visitor="bob").html)
+        assert calls_named(bob, "profile", "set") == [
+            ["profile", "set", check_profile(VISITORS["bob"]).payload]]
+        other = run_page(site.other_session().get(visitor="jane").html)
+        assert calls_named(other, "profile", "set") == jane
+        # In debug a dropped field is still named, the first time.
+        placeholder = site.other_session().get(visitor="placeholder")
+        assert_placeholder_dropped(placeholder.html, placeholder.nonce or "", warned=debug)
