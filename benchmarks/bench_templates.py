@@ -17,9 +17,10 @@ Both timings include the core calls, made with the same data: the profile is
 either the ORM user or a plain dict (the core call checks it on every render, as
 it does for every visitor). The Django tag maps a user with ``PERSONACLICK_PROFILE`` (default
 ``user_profile``) before the core call, so the Django view makes that same call
-with the mapped dict; the Jinja tags pass the user object on as it is. The Flask
-adapter keeps per-request flags on the request: the Flask tag page forgets them
-before every render, as a fresh request would not have them.
+with the mapped dict; the Jinja tags pass the user object on as it is. The Django,
+Flask and Starlette adapters keep per-request findings on the request (the pipeline's
+``REQUEST_KEYS``): the tag pages forget them before every render, as a fresh
+request would not have them.
 
 The figure that matters is the ratio (target: tag <= 1.15x snippet). Each round
 times the tag page and the snippet page back to back (alternating which goes
@@ -67,6 +68,7 @@ from starlette.requests import Request  # noqa: E402
 from starlette.templating import Jinja2Templates  # noqa: E402
 
 from pc_snippets import render_init, render_profile_get, render_profile_set  # noqa: E402
+from pc_snippets.adapter import REQUEST_KEYS  # noqa: E402
 from pc_snippets.django.profiles import user_profile  # noqa: E402
 from pc_snippets.flask import PersonaClick  # noqa: E402
 from pc_snippets.jinja import PersonaClickExtension  # noqa: E402
@@ -143,6 +145,8 @@ def django_contenders(only_set: bool, kind: str) -> dict[str, Callable[[], str]]
     base = {"title": "Shop & Co", "footer": "<c>", "products": PRODUCTS, "request": request}
 
     def tag() -> str:
+        for name in REQUEST_KEYS:  # a fresh request for the adapter
+            request.__dict__.pop(name, None)
         return tag_page.render(Context({**base, "user": user}))  # type: ignore[no-any-return]
 
     def snippet() -> str:
@@ -163,8 +167,6 @@ def page_sources(only_set: bool, loop: str) -> tuple[str, str]:
 
 _PUSHED: list[Any] = []  # the Flask request context of the row being measured
 
-# Flask keeps its per-request findings on the request (see pc_snippets.flask).
-_FLASK_REQUEST_ATTRIBUTES = ("_personaclick_consent", "_personaclick_personal_data")
 
 
 def flask_contenders(only_set: bool, kind: str) -> dict[str, Callable[[], str]]:
@@ -186,7 +188,7 @@ def flask_contenders(only_set: bool, kind: str) -> dict[str, Callable[[], str]]:
     current = flask_request._get_current_object()  # type: ignore[attr-defined]
 
     def tag() -> str:
-        for name in _FLASK_REQUEST_ATTRIBUTES:  # a fresh request for the adapter
+        for name in REQUEST_KEYS:  # a fresh request for the adapter
             current.__dict__.pop(name, None)
         return render_template("tag.html", **base, user=user)
 
@@ -221,6 +223,8 @@ def starlette_contenders(only_set: bool, kind: str) -> dict[str, Callable[[], st
     request = Request(scope)
 
     def tag() -> str:
+        for name in REQUEST_KEYS:  # a fresh request for the adapter
+            scope["state"].pop(name, None)
         response = templates.TemplateResponse(request, "tag.html", {**base, "user": user})
         return bytes(response.body).decode()
 
