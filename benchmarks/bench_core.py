@@ -53,7 +53,7 @@ from pc_snippets import (
     render_profile_get,
     render_profile_set,
 )
-from pc_snippets.logs import PROBLEM_LOG
+from pc_snippets.core.logs import PROBLEM_LOG
 
 SEED = 20240601
 LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "nl_NL", "pl_PL",
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     # Problems are logged as in production: a file at WARNING, within the
-    # budget of pc_snippets.logs (records past it are only counted).
+    # budget of pc_snippets.core.logs (records past it are only counted).
     log_dir = tempfile.TemporaryDirectory(prefix="pc-bench-log-")
     log_path = Path(log_dir.name) / "pc_snippets.log"
     handler = logging.FileHandler(log_path, encoding="utf-8")

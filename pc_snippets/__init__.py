@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .check import CheckResult, check_profile
-from .example import EXAMPLE_PROFILE
-from .guard import GUARD_RULES, Guard
-from .problems import Problem, ProfileError
-from .render import render_call, render_init, render_profile_get, render_profile_set
-from .rules import RULES
-from .serialize import UnsafeValueError, dumps_js
+from .core.check import CheckResult, check_profile
+from .core.example import EXAMPLE_PROFILE
+from .core.guard import GUARD_RULES, Guard
+from .core.problems import Problem, ProfileError
+from .core.render import render_call, render_init, render_profile_get, render_profile_set
+from .core.rules import RULES
+from .core.serialize import UnsafeValueError, dumps_js
 
 __all__ = [
     "EXAMPLE_PROFILE",
@@ -44,14 +44,14 @@ __all__ = [
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .model import Kid, Profile, Vehicle
+    from .core.model import Kid, Profile, Vehicle
 
 
 def __getattr__(name: str) -> Any:
     # The pydantic models load on first use: importing pydantic is most of the
     # package's import time, and rendering and checking never need it.
     if name in ("Kid", "Profile", "Vehicle"):
-        from . import model
+        from .core import model
 
         return getattr(model, name)
     raise AttributeError(f"module 'pc_snippets' has no attribute {name!r}")

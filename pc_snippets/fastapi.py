@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import public_errors
+from .core.errors import public_errors
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
@@ -30,7 +30,7 @@ __all__ = ["install", "validation_exception_handler"]
 
 
 async def validation_exception_handler(request: Request, exc: Exception) -> JSONResponse:
-    """A FastAPI exception handler: 422 with :func:`~pc_snippets.errors.public_errors`."""
+    """A FastAPI exception handler: 422 with :func:`~pc_snippets.core.errors.public_errors`."""
     from fastapi.responses import JSONResponse
 
     errors: Any = exc

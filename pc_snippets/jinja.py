@@ -76,7 +76,7 @@ from .adapter import (
     settings_from,
     settings_problems,
 )
-from .guard import Guard
+from .core.guard import Guard
 
 __all__ = ["EnvironmentHooks", "PersonaClickExtension", "hooks_for", "set_hooks"]
 

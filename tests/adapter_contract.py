@@ -199,15 +199,15 @@ class AdapterContract:
                                        ["track", {"id": "SKU-1"}]]
 
     def test_the_profile_is_checked_once_per_tag(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        import pc_snippets.check
+        import pc_snippets.core.check
 
-        real, checks = pc_snippets.check._check, []
+        real, checks = pc_snippets.core.check._check, []
 
         def counting(*args: Any) -> Any:
             checks.append(1)
             return real(*args)
 
-        monkeypatch.setattr(pc_snippets.check, "_check", counting)
+        monkeypatch.setattr(pc_snippets.core.check, "_check", counting)
         site = self.site()
         site.get(visitor="jane")
         assert len(checks) == 1

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pc_snippets.logs import DEFAULT_INTERVAL, DEFAULT_PER_INTERVAL, PROBLEM_LOG
+from pc_snippets.core.logs import DEFAULT_INTERVAL, DEFAULT_PER_INTERVAL, PROBLEM_LOG
 
 
 @pytest.fixture(autouse=True)

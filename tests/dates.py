@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 
-from pc_snippets.clock import today_iso
+from pc_snippets.core.clock import today_iso
 
 
 def local_today() -> datetime.date:

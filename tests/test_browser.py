@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Route
 
 from pc_snippets import EXAMPLE_PROFILE, check_profile
-from pc_snippets.page import FILL_PATHS, SAMPLE_ANSWER, page_name
+from pc_snippets.cli.page import FILL_PATHS, SAMPLE_ANSWER, page_name
 
 from .browser_support import (
     PageServer,

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import BrowserContext
 
 from pc_snippets import render_init, render_profile_get, render_profile_set
-from pc_snippets.render import _host
+from pc_snippets.core.render import _host
 
 from .browser_support import PageServer, chromium, open_page
 

@@ -19,7 +19,7 @@ from pc_snippets import (
     check_profile,
     render_profile_set,
 )
-from pc_snippets.fields import FIELD_RULES
+from pc_snippets.core.fields import FIELD_RULES
 
 from .dates import local_today
 

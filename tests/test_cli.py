@@ -29,7 +29,7 @@ import pytest
 
 from pc_snippets import EXAMPLE_PROFILE, Profile, check_profile, render_profile_set
 from pc_snippets.cli import main
-from pc_snippets.readers import read_csv
+from pc_snippets.cli.readers import read_csv
 
 from .browser_support import PC_SNIPPETS, run_cli
 
@@ -558,7 +558,7 @@ def test_wheel_ships_templates_and_page_works_from_a_fresh_venv(tmp_path: Path) 
     assert "window.personaclickRecorder" in html
     where = subprocess.run(
         [str(venv / "bin" / "python"), "-c",
-         "from pc_snippets.page import templates_dir; print(templates_dir())"],
+         "from pc_snippets.cli.page import templates_dir; print(templates_dir())"],
         cwd=work, capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert Path(where).is_relative_to(venv)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pc_snippets import check_profile, render_profile_set
-from pc_snippets.clock import today_iso
+from pc_snippets.core.clock import today_iso
 
 ROOT = Path(__file__).resolve().parent.parent
 

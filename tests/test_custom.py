@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pc_snippets import check_profile, render_profile_set
-from pc_snippets.fields import FIELD_RULES
+from pc_snippets.core.fields import FIELD_RULES
 from tests.oracles import run_snippet
 
 

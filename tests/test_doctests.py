@@ -9,15 +9,15 @@ import pytest
 
 MODULES = [
     "pc_snippets",
-    "pc_snippets.serialize",
-    "pc_snippets.problems",
-    "pc_snippets.guard",
-    "pc_snippets.check",
-    "pc_snippets.model",
-    "pc_snippets.render",
-    "pc_snippets.fields",
-    "pc_snippets.clock",
-    "pc_snippets.errors",
+    "pc_snippets.core.serialize",
+    "pc_snippets.core.problems",
+    "pc_snippets.core.guard",
+    "pc_snippets.core.check",
+    "pc_snippets.core.model",
+    "pc_snippets.core.render",
+    "pc_snippets.core.fields",
+    "pc_snippets.core.clock",
+    "pc_snippets.core.errors",
 ]
 
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pc_snippets import UnsafeValueError, check_profile, dumps_js
-from pc_snippets.serialize import MAX_SAFE_INTEGER
+from pc_snippets.core.serialize import MAX_SAFE_INTEGER
 
 from .test_properties import NASTY
 from .test_serialize import HOSTILE_STRINGS

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from pc_snippets import Profile
-from pc_snippets.errors import public_errors
+from pc_snippets.core.errors import public_errors
 from pc_snippets.fastapi import install
 
 SECRETS = ["jane.secret@mail", "Zebulon", "+1 555 01", "2001-02-30"]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from pc_snippets import check_profile
-from pc_snippets.fields import FIELD_RULES, Context, clean_text, read_record
-from pc_snippets.problems import FieldProblem
+from pc_snippets.core.fields import FIELD_RULES, Context, clean_text, read_record
+from pc_snippets.core.problems import FieldProblem
 
 MAX_SAFE = 2**53 - 1
 # The date rules compare with the day passed as today= (the server's local date

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-import pc_snippets.logs
+import pc_snippets.core.logs
 from pc_snippets import EXAMPLE_PROFILE, Problem, check_profile, render_profile_set
-from pc_snippets.logs import PROBLEM_LOG, ProblemLog
+from pc_snippets.core.logs import PROBLEM_LOG, ProblemLog
 
 
 class FakeClock:
@@ -250,7 +250,7 @@ def _texts(record: logging.LogRecord) -> list[str]:
 
 def test_no_value_is_in_any_record(caplog: pytest.LogCaptureFixture, monkeypatch: Any) -> None:
     clock = FakeClock()
-    monkeypatch.setattr(pc_snippets.logs, "PROBLEM_LOG", ProblemLog(
+    monkeypatch.setattr(pc_snippets.core.logs, "PROBLEM_LOG", ProblemLog(
         per_interval=2, interval=60, clock=clock))
     caplog.set_level(logging.DEBUG, logger="pc_snippets")
     for _ in range(5):
@@ -363,7 +363,7 @@ def test_a_thousand_stale_renders_log_the_budget_and_one_summary(
 ) -> None:
     clock = FakeClock()
     log = ProblemLog(clock=clock)  # the default limits
-    monkeypatch.setattr(pc_snippets.logs, "PROBLEM_LOG", log)
+    monkeypatch.setattr(pc_snippets.core.logs, "PROBLEM_LOG", log)
     caplog.set_level(logging.WARNING, logger="pc_snippets")
     renders = 1000
     for _ in range(renders):
@@ -419,6 +419,6 @@ def test_a_forked_child_starts_with_fresh_counts() -> None:
 
 
 def test_module_docstring_example_runs() -> None:
-    result = doctest.testmod(pc_snippets.logs, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(pc_snippets.core.logs, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
     assert result.attempted > 0

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from pc_snippets import EXAMPLE_PROFILE, Guard, Kid, Profile, Vehicle, check_profile
-from pc_snippets.fields import FIELD_RULES
+from pc_snippets.core.fields import FIELD_RULES
 
 from .dates import local_today
 

@@ -13,8 +13,8 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from pc_snippets import EXAMPLE_PROFILE, check_profile, dumps_js, render_profile_set
-from pc_snippets import page as page_module
-from pc_snippets.page import (
+from pc_snippets.cli import page as page_module
+from pc_snippets.cli.page import (
     SAMPLE_ANSWER,
     PageBuilder,
     flatten,

@@ -1,6 +1,6 @@
 """The check's fast path gives exactly what the reference rules alone give.
 
-``pc_snippets.sent`` accepts values already in the form they are sent and sends
+``pc_snippets.core.sent`` accepts values already in the form they are sent and sends
 everything else through the reference rules (``fields.read_record``). As
 markupsafe proves its speedups equal to its pure-Python fallback, these tests
 run the whole check both ways over generated values near each rule's edges, the
@@ -18,10 +18,11 @@ from faker import Faker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pc_snippets import EXAMPLE_PROFILE, Guard, dumps_js, sent
-from pc_snippets import check as check_module
-from pc_snippets import fields as f
-from pc_snippets.guard import _PLACEHOLDER_NAMES, PLACEHOLDER_BIRTHDAYS
+from pc_snippets import EXAMPLE_PROFILE, Guard, dumps_js
+from pc_snippets.core import check as check_module
+from pc_snippets.core import fields as f
+from pc_snippets.core import sent
+from pc_snippets.core.guard import _PLACEHOLDER_NAMES, PLACEHOLDER_BIRTHDAYS
 
 from .test_privacy import CORPUS
 from .test_properties import NASTY

@@ -92,12 +92,12 @@ class _Counted:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import sys
 
-        import pc_snippets.check
-        import pc_snippets.serialize
+        import pc_snippets.core.check
+        import pc_snippets.core.serialize
 
         self.checks: list[int] = []
         self.serializations: list[int] = []
-        check, dumps = pc_snippets.check._check, pc_snippets.serialize.dumps_js
+        check, dumps = pc_snippets.core.check._check, pc_snippets.core.serialize.dumps_js
 
         def counting_check(*args: Any) -> Any:
             self.checks.append(1)
@@ -109,7 +109,7 @@ class _Counted:
 
         # check_profile (the pipeline's) looks _check up in its module; the core
         # renderer compared with below keeps its own reference.
-        monkeypatch.setattr(pc_snippets.check, "_check", counting_check)
+        monkeypatch.setattr(pc_snippets.core.check, "_check", counting_check)
         for name, module in list(sys.modules.items()):  # wherever dumps_js was imported
             if name.startswith("pc_snippets") and getattr(module, "dumps_js", None) is dumps:
                 monkeypatch.setattr(module, "dumps_js", counting_dumps)

@@ -24,8 +24,8 @@ from pc_snippets import (
     render_profile_get,
     render_profile_set,
 )
-from pc_snippets.custom import MAX_CHARACTERS, MAX_PROPERTIES, MAX_VALUES
-from pc_snippets.fields import FIELD_RULES, MAX_LIST_LENGTH, MAX_TEXT_LENGTH
+from pc_snippets.core.custom import MAX_CHARACTERS, MAX_PROPERTIES, MAX_VALUES
+from pc_snippets.core.fields import FIELD_RULES, MAX_LIST_LENGTH, MAX_TEXT_LENGTH
 from tests.oracles import JsEngine, parse_html5lib, run_snippet, single_script
 
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"

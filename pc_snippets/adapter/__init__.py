@@ -33,7 +33,7 @@ True
 
 from __future__ import annotations
 
-from ..render import consent_decision
+from ..core.render import consent_decision
 from .context import SANDBOX_CONTEXT, ContextLike, absent, context_value, defined, nonce_text
 from .headers import SHARED_CACHE_HEADERS, make_private, private_cache_control, streamed_body
 from .hooks import DEFAULT, REQUEST_KEYS, Hooks, StaticHooks, carries_personal_data, is_anonymous

@@ -21,8 +21,8 @@ from typing import Any
 from jinja2 import Undefined
 from markupsafe import Markup
 
-from ..check import check_profile
-from ..render import (
+from ..core.check import check_profile
+from ..core.render import (
     consent_decision,
     nonce_attribute,
     render_call,

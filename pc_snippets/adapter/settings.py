@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..guard import Guard
-from ..render import render_init
+from ..core.guard import Guard
+from ..core.render import render_init
 
 __all__ = [
     "CONFIG",

@@ -30,7 +30,7 @@ worker leaving with ``os._exit``) loses that last count; call
 starts with empty counters, so a count is never reported by parent and child.
 
 >>> import logging
->>> from pc_snippets.problems import Problem
+>>> from pc_snippets.core.problems import Problem
 >>> seen = []
 >>> class Keep(logging.Handler):
 ...     def emit(self, record):

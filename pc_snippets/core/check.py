@@ -2,7 +2,7 @@
 
 This is the hot path of :func:`pc_snippets.render_profile_set`, so it calls the
 field normalisers directly instead of building a pydantic model; the models in
-:mod:`pc_snippets.model` use the very same normalisers.
+:mod:`pc_snippets.core.model` use the very same normalisers.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def check_profile(
     from objects. ``None`` and empty strings are missing, not problems.
     With ``strict=True`` any problem raises :class:`~pc_snippets.ProfileError`.
     ``today`` is the date the date rules compare with; ``None`` means the
-    server's local date (see :mod:`pc_snippets.clock`).
+    server's local date (see :mod:`pc_snippets.core.clock`).
 
     >>> result = check_profile({"email": "Jane@Mail.COM", "gender": "female", "age": True})
     >>> result.payload

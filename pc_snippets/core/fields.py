@@ -4,7 +4,7 @@ Strings first pass the rules every string obeys (:func:`clean_text`: trimmed,
 empty is missing, no control characters, at most 256 characters); each field's
 normaliser then takes the cleaned value and a :class:`Context` and returns the
 value to send (JSON-ready). A bad value raises
-:class:`~pc_snippets.problems.FieldProblem` with a rule code; list fields (``kids``,
+:class:`~pc_snippets.core.problems.FieldProblem` with a rule code; list fields (``kids``,
 ``auto``) report per-item problems to the context and keep the valid items. These
 plain functions are the single source of the field rules: :func:`read_record`
 (behind :func:`pc_snippets.check_profile`) and the pydantic models both use them,
@@ -77,7 +77,7 @@ class Context:
 
     @property
     def today_iso(self) -> str:
-        """Today as ``YYYY-MM-DD`` (see :mod:`pc_snippets.clock`), fixed for the whole check."""
+        """Today as ``YYYY-MM-DD`` (see :mod:`.clock`), fixed for the whole check."""
         if self._today is None:
             self._today = today_iso()
         return self._today
@@ -431,7 +431,7 @@ def read_record(
     from objects (ORM users, dataclasses) only the known names are read. Problems
     are reported to ``ctx`` under ``prefix`` (``"kids[0]"``); bad fields are left
     out, good ones kept, in input order. This is the reference: the profile check
-    takes the fast path of :mod:`pc_snippets.sent` first.
+    takes the fast path of :mod:`pc_snippets.core.sent` first.
     """
     items = record_items(value, rules, ctx, prefix)
     out: dict[str, Any] = {}

@@ -3,7 +3,7 @@
 A shop's own data is usually clean: an integer id, trimmed names, a lower-case
 email domain, a phone written as digits. For each field rule, :data:`SENT_AS_IS`
 holds a Python expression that is true only for a value the reference rule
-(:mod:`pc_snippets.fields`) would send unchanged, with no problem under the
+(:mod:`pc_snippets.core.fields`) would send unchanged, with no problem under the
 strictest guard. From that table one straight-line function is generated for
 the standard fields, so a clean profile costs one test per field and no
 per-field call. A field whose value the expression does not accept (or a

@@ -29,12 +29,18 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .check import CheckResult
+from ..core.check import CheckResult
 
 # _script: the core's one place that puts a <script> element together.
-from .render import _script, nonce_attribute, render_init, render_profile_get, render_profile_set
-from .rules import RULES
-from .serialize import dumps_js
+from ..core.render import (
+    _script,
+    nonce_attribute,
+    render_init,
+    render_profile_get,
+    render_profile_set,
+)
+from ..core.rules import RULES
+from ..core.serialize import dumps_js
 
 __all__ = [
     "SAMPLE_ANSWER",
@@ -72,10 +78,11 @@ def templates_dir() -> Path:
     The wheel ships the top-level ``templates/`` as ``pc_snippets/templates``; an
     editable install has no such folder and reads the repository's own.
     """
-    packaged = Path(__file__).resolve().parent / "templates"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "templates"
     if packaged.is_dir():
         return packaged
-    repository = Path(__file__).resolve().parent.parent / "templates"
+    repository = package.parent / "templates"
     if repository.is_dir():
         return repository
     raise FileNotFoundError("pc_snippets templates are missing (a broken installation?)")
@@ -180,7 +187,7 @@ class PageBuilder:
         env = environment()
         self._page = env.get_template("page.html.j2")
         self._index = env.get_template("index.html.j2")
-        from . import __version__
+        from .. import __version__
 
         self._common: dict[str, Any] = {
             "version": __version__,

@@ -1,7 +1,7 @@
 """Rendering PersonaClick snippets as ``<script>`` elements (``markupsafe.Markup``).
 
 Every snippet is constant JavaScript code written here plus data passed through
-:func:`~pc_snippets.serialize.dumps_js`; nothing else turns data into JS text.
+:func:`~pc_snippets.core.serialize.dumps_js`; nothing else turns data into JS text.
 Each call snippet starts with the SDK's queue stub, so it works wherever it is
 placed: before the loader (the call is queued and replayed by the SDK) or after.
 """
@@ -279,7 +279,7 @@ def render_fresh_result(result: CheckResult, nonce_attribute: str, debug: bool) 
     per rule code); ``nonce_attribute`` comes from :func:`nonce_attribute`.
     """
     if result.problems:
-        # Bounded per rule code (pc_snippets.logs): a common problem cannot flood the logs.
+        # Bounded per rule code (pc_snippets.core.logs): a common problem cannot flood the logs.
         log_problems(result.problems)
         if debug:
             call = f"{_PROFILE_SET_CODE}{dumps_js(result.payload)});" if result.payload else ""

@@ -25,9 +25,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from .check import CheckResult, check_profile
-from .example import EXAMPLE_PROFILE
-from .problems import Problem
+from ..core.check import CheckResult, check_profile
+from ..core.example import EXAMPLE_PROFILE
+from ..core.problems import Problem
 from .readers import FORMATS, Format, InputError, Record, read_file
 
 __all__ = ["main"]
@@ -284,7 +284,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check_nonce(nonce: str | None) -> None:
-    from .render import render_profile_get
+    from ..core.render import render_profile_get
 
     try:
         render_profile_get(nonce=nonce)  # validates the nonce the same way every snippet does
@@ -293,7 +293,7 @@ def _check_nonce(nonce: str | None) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .render import render_profile_set
+    from ..core.render import render_profile_set
 
     _check_nonce(args.nonce)
     status = EXIT_OK
@@ -391,7 +391,7 @@ def cmd_page(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .model import Profile
+    from ..core.model import Profile
 
     print(json.dumps(Profile.model_json_schema(), indent=2, ensure_ascii=False))
     return EXIT_OK
@@ -410,7 +410,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (``pc-snippets --help`` shows it)."""
-    from . import __version__
+    from .. import __version__
 
     parser = _Parser(
         prog=PROG,
