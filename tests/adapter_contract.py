@@ -142,6 +142,21 @@ class Site:
         raise NotImplementedError
 
 
+class WsgiSite(Site):
+    """A site behind a Werkzeug-style test client (Flask's ``test_client()``, Bottle's)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def get(self, template: str = "page", *, visitor: str | None = None,
+            choice: str | None = None, csp_nonce: str | None = None,
+            headers: Mapping[str, str] | None = None) -> Page:
+        response = self.client.get("/contract", query_string=query(
+            template, visitor, choice, csp_nonce, headers))
+        return Page(response.get_data(as_text=True), response.headers,
+                    header_nonce(response.headers.get("Content-Security-Policy")))
+
+
 class AdapterContract:
     """What every adapter does. A subclass builds sites; the tests are here."""
 

@@ -22,10 +22,7 @@ from tests.adapter_contract import (
     TEMPLATES,
     VISITORS,
     HttpContract,
-    Page,
-    Site,
-    header_nonce,
-    query,
+    WsgiSite,
     route_context,
     route_headers,
 )
@@ -56,17 +53,9 @@ def contract_app(config: dict[str, Any]) -> bottle.Bottle:
     return app
 
 
-class BottleSite(Site):
+class BottleSite(WsgiSite):
     def __init__(self, app: bottle.Bottle) -> None:
-        self.client = Client(app)
-
-    def get(self, template: str = "page", *, visitor: str | None = None,
-            choice: str | None = None, csp_nonce: str | None = None,
-            headers: Any = None) -> Page:
-        response = self.client.get("/contract", query_string=query(
-            template, visitor, choice, csp_nonce, headers))
-        return Page(response.get_data(as_text=True), response.headers,
-                    header_nonce(response.headers.get("Content-Security-Policy")))
+        super().__init__(Client(app))
 
 
 class TestBottleContract(HttpContract):

@@ -52,45 +52,38 @@ def check_page(html: str, csp: str, *, logged_in: bool) -> None:
         assert DEMO_EMAIL not in html
 
 
+def check_login_flow(client: Any) -> None:
+    """Anonymous first, then logged in, through a test client of any of the frameworks."""
+
+    def page() -> tuple[str, Any]:
+        response = client.get("/")
+        text = response.text if hasattr(response, "text") else response.get_data(as_text=True)
+        return text, response.headers
+
+    html, headers = page()
+    check_page(html, headers["Content-Security-Policy"], logged_in=False)
+    client.post("/login")  # send-once apps: the next page sends the profile
+    html, headers = page()
+    check_page(html, headers["Content-Security-Policy"], logged_in=True)
+    assert "private" in headers["Cache-Control"]
+
+
 def test_flask_example() -> None:
-    app = load(EXAMPLES / "flask" / "app.py", "example_flask_app").app
-    client = app.test_client()
-    anonymous = client.get("/")
-    check_page(anonymous.get_data(as_text=True), anonymous.headers["Content-Security-Policy"],
-               logged_in=False)
-    client.post("/login")
-    page = client.get("/")
-    check_page(page.get_data(as_text=True), page.headers["Content-Security-Policy"],
-               logged_in=True)
-    assert "private" in page.headers["Cache-Control"]
+    check_login_flow(load(EXAMPLES / "flask" / "app.py", "example_flask_app").app.test_client())
 
 
 def test_fastapi_example() -> None:
     from starlette.testclient import TestClient
 
     app = load(EXAMPLES / "fastapi" / "app.py", "example_fastapi_app").app
-    client = TestClient(app)
-    anonymous = client.get("/")
-    check_page(anonymous.text, anonymous.headers["content-security-policy"], logged_in=False)
-    client.post("/login", follow_redirects=False)  # send-once: the next page sends the profile
-    page = client.get("/")
-    check_page(page.text, page.headers["content-security-policy"], logged_in=True)
-    assert "private" in page.headers["cache-control"]
+    check_login_flow(TestClient(app, follow_redirects=False))
 
 
 def test_bottle_example() -> None:
     # Bottle has no adapter of ours: the example's own (examples/bottle/personaclick_bottle.py).
     from werkzeug.test import Client
 
-    client = Client(load(EXAMPLES / "bottle" / "app.py", "example_bottle_app").app)
-    anonymous = client.get("/")
-    check_page(anonymous.get_data(as_text=True), anonymous.headers["Content-Security-Policy"],
-               logged_in=False)
-    client.post("/login")
-    page = client.get("/")
-    check_page(page.get_data(as_text=True), page.headers["Content-Security-Policy"],
-               logged_in=True)
-    assert "private" in page.headers["Cache-Control"]
+    check_login_flow(Client(load(EXAMPLES / "bottle" / "app.py", "example_bottle_app").app))
 
 
 DJANGO_SCRIPT = """

@@ -17,11 +17,8 @@ from pc_snippets.flask import PersonaClick
 from tests.adapter_contract import (
     TEMPLATES,
     VISITORS,
-    Page,
     SessionContract,
-    Site,
-    header_nonce,
-    query,
+    WsgiSite,
     route_context,
     route_headers,
 )
@@ -394,18 +391,10 @@ def test_python_helpers_share_the_pipeline() -> None:
 # --- The adapter contract, for Flask (Flask-Talisman's nonce). -------------------
 
 
-class FlaskSite(Site):
+class FlaskSite(WsgiSite):
     def __init__(self, app: Flask) -> None:
+        super().__init__(app.test_client())
         self.app = app
-        self.client = app.test_client()
-
-    def get(self, template: str = "page", *, visitor: str | None = None,
-            choice: str | None = None, csp_nonce: str | None = None,
-            headers: Any = None) -> Page:
-        response = self.client.get("/contract", query_string=query(
-            template, visitor, choice, csp_nonce, headers))
-        return Page(response.get_data(as_text=True), response.headers,
-                    header_nonce(response.headers.get("Content-Security-Policy")))
 
     def other_session(self) -> FlaskSite:
         return FlaskSite(self.app)

@@ -115,6 +115,14 @@ def _withheld(settings: Settings, found: bool | None, consent: bool | None) -> b
     return not settings.enabled or consent is False or found is False
 
 
+def _granted(
+    hooks: Hooks, context: ContextLike, nonce: str | None, consent: bool | None
+) -> tuple[Settings, str | None] | None:
+    """The settings and nonce of a tag that sends personal data, or ``None`` if withheld."""
+    settings, found, nonce, _ = _inputs(hooks, context, nonce)
+    return None if _withheld(settings, found, consent) else (settings, nonce)
+
+
 def render_init_for(
     hooks: Hooks,
     context: ContextLike,
@@ -211,9 +219,10 @@ def render_profile_get_for(
     consent: bool | None = None,
 ) -> Markup:
     """``profile get`` with the adapter's nonce and consent (nothing without consent)."""
-    settings, found, nonce, _ = _inputs(hooks, context, nonce)
-    if _withheld(settings, found, consent):
+    granted = _granted(hooks, context, nonce, consent)
+    if granted is None:
         return Markup()
+    settings, nonce = granted
     return render_profile_get(callback=callback, event=event, fill=fill, fill_root=fill_root,
                               nonce=nonce, spa=settings.spa if spa is None else spa)
 
@@ -227,7 +236,5 @@ def render_call_for(
     consent: bool | None = None,
 ) -> Markup:
     """Any other SDK command (``track`` ...) with the adapter's nonce and consent."""
-    settings, found, nonce, _ = _inputs(hooks, context, nonce)
-    if _withheld(settings, found, consent):
-        return Markup()
-    return render_call(command, *args, nonce=nonce)
+    granted = _granted(hooks, context, nonce, consent)
+    return Markup() if granted is None else render_call(command, *args, nonce=granted[1])
