@@ -344,13 +344,15 @@ def _run(args: argparse.Namespace, log_path: Path) -> int:
           f"per rule code per {PROBLEM_LOG.interval:g} s, plus summaries)\n")
 
     # Where a first view's time goes: each step alone, on the seed example.
-    payload = check_profile(profile).payload
+    checked = check_profile(profile)
+    payload, floats = checked.payload, checked._floats  # as the render calls it
     data = dumps_js(payload, prechecked=True)
     steps = interleaved(
         {
             "whole render_profile_set": lambda: render_profile_set(profile),
             "check (check_profile)": lambda: check_profile(profile),
-            "serialize (dumps_js, prechecked)": lambda: dumps_js(payload, prechecked=True),
+            "serialize (dumps_js, prechecked)": lambda: dumps_js(payload, prechecked=True,
+                                                                  floats=floats),
             "django json_script": lambda: json_script(profile),
             "jinja htmlsafe_json_dumps": lambda: htmlsafe_json_dumps(profile),
         },

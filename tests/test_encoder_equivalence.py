@@ -103,8 +103,40 @@ def test_both_encoders_agree_on_checked_faker_profiles(locale: str) -> None:
         }
         custom = {"note": fake.sentence(), "score": fake.pyfloat(min_value=0, max_value=1),
                   "tags": fake.words(3), "since": fake.date_this_decade()}
-        payload = check_profile(profile, custom=custom).payload
+        result = check_profile(profile, custom=custom)
+        payload = result.payload
         assert dumps_js(payload, prechecked=True) == dumps_js(payload)
+        assert dumps_js(payload, prechecked=True, floats=result._floats) == dumps_js(payload)
+
+
+custom_values = st.recursive(
+    st.one_of(st.floats(), st.integers(-2**53, 2**53), st.booleans(), st.text(max_size=8),
+              st.sampled_from([1e-05, 1.5e-07, 5e-324, 0.0001, 1e16, -0.0, 2.0])),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["ratio", "tags", "size"]), custom_values, max_size=3),
+       st.one_of(st.floats(), st.integers(0, 2**53), st.none()))
+def test_the_checks_float_flag_never_changes_the_text(custom: dict[str, Any],
+                                                      bonuses: Any) -> None:
+    # A fresh check says whether its payload holds a float; the render skips the
+    # float scans when it says no. Wherever a float is sent, the flag must be up.
+    result = check_profile({"loyalty_bonuses": bonuses}, custom=custom)
+    written = dumps_js(result.payload, prechecked=True, floats=result._floats)
+    assert written == dumps_js(result.payload)
+
+
+def test_the_float_flag_is_what_keeps_tiny_floats_spelled_alike() -> None:
+    # The test above can fail: without the flag the Rust spelling shows through.
+    payload = {"ratio": 1e-05}
+    assert dumps_js(payload, prechecked=True, floats=False) == '{"ratio":0.00001}'
+    assert dumps_js(payload, prechecked=True) == dumps_js(payload) == '{"ratio":1e-05}'
+    assert check_profile({}, custom=payload)._floats
+    assert not check_profile({"loyalty_bonuses": 2.0}, custom={"n": 3})._floats
 
 
 def test_a_checked_payload_with_tiny_floats_is_written_as_python_writes_it() -> None:

@@ -47,7 +47,12 @@ def reference_check(data: Any, guard: Guard, today: str) -> check_module.CheckRe
 
 def outcome(result: check_module.CheckResult) -> tuple[str, str, list[tuple[str, str, str]]]:
     # repr keeps the types (1, 1.0 and True are equal as dict values, not as text).
-    text = dumps_js(result.payload, prechecked=True) if result.payload else ""
+    # The text is what a render writes: with the check's own "holds a float" flag,
+    # which must never make it differ from the stdlib encoder's text.
+    text = ""
+    if result.payload:
+        text = dumps_js(result.payload, prechecked=True, floats=result._floats)
+        assert text == dumps_js(result.payload)
     return repr(result.payload), text, [tuple(p) for p in result.problems]
 
 

@@ -33,11 +33,13 @@ class CheckResult:
     custom properties), JSON-ready. ``problems``: every refused field.
     """
 
-    __slots__ = ("payload", "problems")
+    __slots__ = ("_floats", "payload", "problems")
 
     def __init__(self, payload: dict[str, Any], problems: tuple[Problem, ...]) -> None:
         self.payload = payload
         self.problems = problems
+        # Whether the payload may hold a float: only a fresh check knows it has none.
+        self._floats = True
 
     @property
     def ok(self) -> bool:
@@ -119,4 +121,6 @@ def _check(
                    "disagrees with the birthday by more than a year (birthday kept)")
     if custom:
         payload.update(normalise_custom(custom, ctx))
-    return CheckResult(payload, tuple(ctx.problems))
+    result = CheckResult(payload, tuple(ctx.problems))
+    result._floats = ctx.floats
+    return result

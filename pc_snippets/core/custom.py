@@ -60,6 +60,7 @@ def _scalar(value: Any, ctx: Context) -> Any:
         as_float = float(value)
         if not math.isfinite(as_float):
             raise FieldProblem("invalid_number", "expected a finite number")
+        ctx.floats = True
         return as_float
     if isinstance(value, datetime.date):
         return iso_date(value)

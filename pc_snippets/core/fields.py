@@ -67,11 +67,14 @@ MIN_BIRTHDAY = "1900-01-01"
 class Context:
     """Per-check state shared by the normalisers: the guard, today, found problems."""
 
-    __slots__ = ("_today", "guard", "problems")
+    __slots__ = ("_today", "floats", "guard", "problems")
 
     def __init__(self, guard: Guard = DEFAULT_GUARD, today: str | None = None) -> None:
         self.guard = guard
         self.problems: list[Problem] = []
+        # Set by every rule that sends a float: without one, dumps_js can skip the
+        # scans for the float spellings where its two encoders differ.
+        self.floats = False
         # None: the server's local date, read once when a date rule first needs it.
         self._today = today
 
@@ -333,6 +336,7 @@ def number(value: Any, ctx: Context) -> int | float:
         if not math.isfinite(as_float):
             raise FieldProblem("invalid_number", "expected a finite number")
         result = int(as_float) if as_float.is_integer() else as_float
+        ctx.floats = ctx.floats or type(result) is float
     if result < 0:
         raise FieldProblem("invalid_number", "expected a number >= 0")
     if abs(result) > MAX_SAFE_INTEGER:

@@ -288,7 +288,7 @@ def render_fresh_result(result: CheckResult, nonce_attribute: str, debug: bool) 
     if not result.payload:
         return Markup()
     # The payload was bounded by validation: the serializer's structure walk is skipped.
-    data = dumps_js(result.payload, prechecked=True)
+    data = dumps_js(result.payload, prechecked=True, floats=result._floats)
     return _script(nonce_attribute, f"{_PROFILE_SET_CODE}{data});", repeats=False)
 
 

@@ -96,7 +96,7 @@ _NEGATIVE_EXPONENT = re.compile(r"[0-9]e-[0-9]")
 _rust_to_json: Callable[..., bytes] | None = None
 
 
-def _encode_checked(value: Any) -> str:
+def _encode_checked(value: Any, floats: bool) -> str:
     """JSON text of a checked payload: pydantic-core's encoder where it agrees with the stdlib's."""
     global _rust_to_json
     if _rust_to_json is None:
@@ -108,7 +108,7 @@ def _encode_checked(value: Any) -> str:
         text = _rust_to_json(value, inf_nan_mode="constants").decode("utf-8")
     except Exception:  # lone surrogates, cycles: the stdlib path decides
         return _encode(value)
-    if (
+    if floats and (
         "0.0000" in text
         or ("e-" in text and _NEGATIVE_EXPONENT.search(text))
         or "NaN" in text
@@ -141,7 +141,7 @@ def _check_structure(value: object, depth: int = 0) -> None:
             _check_structure(item, depth + 1)
 
 
-def dumps_js(value: Any, *, prechecked: bool = False) -> str:
+def dumps_js(value: Any, *, prechecked: bool = False, floats: bool = True) -> str:
     """Serialize ``value`` as a JavaScript expression safe inside an inline ``<script>``.
 
     The result is JSON text (so also a valid JS literal) in which ``<``, ``>``,
@@ -155,6 +155,10 @@ def dumps_js(value: Any, *, prechecked: bool = False) -> str:
     finite numbers, dates): it skips the walk for the last two and encodes with
     pydantic-core's faster encoder, whose output for such data is the same text
     (proven by a differential test). The escaping is the same either way.
+    With ``prechecked``, ``floats=False`` says the data holds no float (a fresh
+    check knows): the scans for the float spellings where the two encoders
+    differ are skipped. A wrong ``False`` can only change how a tiny float is
+    spelled (``0.00001`` for ``1e-05``, the same number), never the escaping.
 
     >>> dumps_js({"name": "</script><!--<script>"})
     '{"name":"\\\\u003C/script\\\\u003E\\\\u003C!--\\\\u003Cscript\\\\u003E"}'
@@ -164,7 +168,7 @@ def dumps_js(value: Any, *, prechecked: bool = False) -> str:
     if not prechecked:
         _check_structure(value)
     try:
-        text = _encode_checked(value) if prechecked else _encode(value)
+        text = _encode_checked(value, floats) if prechecked else _encode(value)
     except (ValueError, RecursionError) as exc:  # NaN, Infinity, or a cycle
         raise UnsafeValueError(
             "value is not representable as JSON (NaN, Infinity or a cycle)"
