@@ -390,6 +390,28 @@ def _run(args: argparse.Namespace, log_path: Path) -> int:
     for name, seconds in cached.items():
         print(f"  {name:34} {seconds * 1e6:8.3f} us")
 
+    # The cost of one phone: a check of {"phone": ...} minus a check of {}. The
+    # library is imported (and the region's metadata read) before timing.
+    check_profile({"phone": "8 (912) 954-96-56"}, phone_region="RU")
+    phone_rows = {
+        "no region, digits as sent": ({"phone": "79129549656"}, None),
+        "no region, +7 912 954 96 56": ({"phone": "+7 912 954 96 56"}, None),
+        "RU, 79129549656 (international, fast)": ({"phone": "79129549656"}, "RU"),
+        "RU, +7 912 954 96 56 (library)": ({"phone": "+7 912 954 96 56"}, "RU"),
+        "RU, 8 (912) 954-96-56 (national)": ({"phone": "8 (912) 954-96-56"}, "RU"),
+        "US, (912) 954-9656 (national)": ({"phone": "(912) 954-9656"}, "US"),
+        "GB, 020 7946 0958 (national)": ({"phone": "020 7946 0958"}, "GB"),
+    }
+    phone_times = interleaved(
+        {"empty": lambda: check_profile({}),
+         **{name: (lambda data=data, region=region: check_profile(data, phone_region=region))
+            for name, (data, region) in phone_rows.items()}},
+        args.number, args.rounds,
+    )
+    print("\nThe cost of one phone (a check with it minus an empty check):")
+    for name in phone_rows:
+        print(f"  {name:40} {(phone_times[name] - phone_times['empty']) * 1e6:8.2f} us")
+
     print("\nScaling with list size (cost per extra entry should stay flat):")
     for label, key, entry in (
         ("kid", "kids", {"gender": "f", "birthday": "2015-07-28"}),

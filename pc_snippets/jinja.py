@@ -148,7 +148,8 @@ class EnvironmentHooks(Hooks):
             problems.append(("E004", f"{_DEBUG} must be True or False"))
         if guard is not None and not isinstance(guard, Guard):
             problems.append(("E005", f"{_GUARD} must be a pc_snippets.Guard or None"))
-        elif guard is not None and (raw.get("guard_disabled") or raw.get("placeholder_domains")):
+        elif guard is not None and (raw.get("guard_disabled") or raw.get("placeholder_domains")
+                                    or raw.get("guard_opt_in")):
             problems.append(("E005", f"{_GUARD} replaces {ENVIRONMENT('guard_disabled')} and "
                                      f"{ENVIRONMENT('placeholder_domains')}: set one or the other"))
         if raw.get("send_once"):

@@ -124,6 +124,8 @@ def setup(
     cdn_host: str | None = None,
     guard_disabled: Iterable[str] = (),
     placeholder_domains: Iterable[str] = (),
+    guard_opt_in: Iterable[str] = (),
+    phone_region: str | None = None,
     debug: bool | None = None,
 ) -> None:
     """Add the PersonaClick extension to ``templates.env`` with these settings.
@@ -147,7 +149,8 @@ def setup(
     values = {"shop_id": shop_id, "stream": stream, "enabled": enabled, "strict": strict,
               "send_once": send_once, "consent": consent, "cookieless": cookieless, "spa": spa,
               "api_host": api_host, "cdn_host": cdn_host, "guard_disabled": list(guard_disabled),
-              "placeholder_domains": list(placeholder_domains)}
+              "placeholder_domains": list(placeholder_domains),
+              "guard_opt_in": list(guard_opt_in), "phone_region": phone_region}
     problems = settings_problems(values, KEYWORDS)
     if send_once and not secret_key:
         problems.append(("E008", "send_once needs secret_key (the session stores an HMAC)"))

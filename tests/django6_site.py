@@ -86,7 +86,7 @@ def main() -> None:
     print(json.dumps({
         "django": django.get_version(),
         "checks": [message.id for message in checks.run_checks()],
-        "user": {"id": user.pk, "email": user.email, "first_name": user.first_name,
+        "user": {"external_id": user.pk, "email": user.email, "first_name": user.first_name,
                  "last_name": user.last_name},
         "pages": pages,
     }))

@@ -274,6 +274,9 @@ HOSTILE_TEXT = [
 ]
 
 
+NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
 def hostile_records(seed: int, count: int) -> list[dict[str, Any]]:
     """Profiles whose text fields and custom properties carry the hostile strings."""
     rng = random.Random(seed)
@@ -282,8 +285,9 @@ def hostile_records(seed: int, count: int) -> list[dict[str, Any]]:
         pick = [rng.choice(HOSTILE_TEXT) for _ in range(5)]
         records.append({
             "id": f"user-{n}",
-            "first_name": "Ann " + pick[0],
-            "last_name": pick[1],
+            # Names without digits: a digit in a name is the guard's name_with_digits.
+            "first_name": "Ann " + pick[0].translate(NO_DIGITS),
+            "last_name": pick[1].translate(NO_DIGITS) or "Lee",
             "location": pick[2],
             "loyalty_status": pick[3],
             "kids": [{"gender": "f", "birthday": "2015-07-28"}],

@@ -37,6 +37,7 @@ RULE_TRIGGERS: list[tuple[dict[str, Any], dict[str, Any] | None]] = [
     ({"id": -1}, None),
     ({"email": "Jane <jane@mail.com>"}, None),
     ({"phone": "12-34"}, None),
+    ({"phone": "020 7946 0958"}, None),
     ({"gender": "x"}, None),
     ({"birthday": "2001-02-30"}, None),
     ({"birthday": "1899-12-01"}, None),
@@ -55,8 +56,12 @@ RULE_TRIGGERS: list[tuple[dict[str, Any], dict[str, Any] | None]] = [
     ({"phone": "+1 111 111 1111"}, None),
     ({"last_name": "N/A"}, None),
     ({"birthday": "1900-01-01"}, None),
+    ({"email": "a@a.com"}, None),
+    ({"phone": "+1 415 555 0132"}, None),
+    ({"first_name": "John1"}, None),
+    ({"birthday": "1970-01-01"}, None),
 ]
-GUARD = Guard(placeholder_domains=["noemail.myshop.com"])
+GUARD = Guard(placeholder_domains=["noemail.myshop.com"], opt_in={"epoch_birthday"})
 
 
 def test_every_rule_code_is_triggered() -> None:
@@ -182,7 +187,7 @@ def test_lenient_keeps_every_valid_field() -> None:
 
 # One valid and one invalid value for each standard field (guard and format rules).
 VALID = {
-    "id": 42, "external_id": "ext-42", "email": "jane.doe@mail.com", "phone": "+44 20 7946 0958",
+    "id": 42, "external_id": "ext-42", "email": "jane.doe@mail.com", "phone": "+44 20 7123 4567",
     "first_name": "Jane", "last_name": "Doe", "gender": "female", "birthday": "1991-05-02",
     "age": TODAY.year - 1991 - ((TODAY.month, TODAY.day) < (5, 2)),
     "location": "NY", "bought_something": True, "loyalty_id": "L-1",

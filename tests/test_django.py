@@ -72,7 +72,7 @@ def header_nonce(response: Any) -> str:
 
 def expected_set(user: User) -> list[Any]:
     # Computed from the user's fields, independently of the adapter's mapping.
-    data = {"id": user.pk, "email": user.email, "first_name": user.first_name,
+    data = {"external_id": user.pk, "email": user.email, "first_name": user.first_name,
             "last_name": user.last_name}
     return ["profile", "set", check_profile({k: v for k, v in data.items() if v}).payload]
 
@@ -96,7 +96,8 @@ def test_pages_work_without_the_request_context_processor(users: dict[str, User]
 
 def test_empty_fields_are_omitted(users: dict[str, User]) -> None:
     calls = run_page(login(users["noname"]).get("/").content.decode())
-    assert calls_named(calls, "profile", "set") == [["profile", "set", {"id": users["noname"].pk}]]
+    assert calls_named(calls, "profile", "set") == [
+        ["profile", "set", {"external_id": str(users["noname"].pk)}]]
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -186,14 +187,37 @@ def test_profile_setting_names_another_mapping(users: dict[str, User]) -> None:
                             "location": "NY"}]]
 
 
+@pytest.mark.parametrize(("id_field", "expected"), [
+    ("id", {"id": 7}), ("external_id", {"external_id": "7"}), (None, {})])
+def test_the_user_id_field_setting_says_where_the_primary_key_goes(
+    id_field: str | None, expected: dict[str, Any]
+) -> None:
+    user = User(pk=7, username="ann", email="ann@mail.com")
+    request = RequestFactory().get("/")
+    request.user = user
+    with override_settings(PERSONACLICK_USER_ID_FIELD=id_field):
+        html = Template("{% load personaclick %}{% personaclick_profile_set %}").render(
+            Context({"request": request}))
+    assert run_page(html) == [["profile", "set", {**expected, "email": "ann@mail.com"}]]
+
+
+def test_the_phone_region_setting_reads_national_numbers() -> None:
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    with override_settings(PERSONACLICK_PHONE_REGION="RU"):
+        html = Template("{% load personaclick %}{% personaclick_profile_set p %}").render(
+            Context({"request": request, "p": {"phone": "8 (912) 954-96-56"}}))
+    assert run_page(html) == [["profile", "set", {"phone": "79129549656"}]]
+
+
 def test_default_mapping_works_with_a_custom_user_model() -> None:
     customer = Customer(login="c1", contact="carl@mail.com")
-    assert user_profile(customer) == {"id": str(customer.pk), "email": "carl@mail.com"}
+    assert user_profile(customer) == {"external_id": str(customer.pk), "email": "carl@mail.com"}
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
     html = Template("{% load personaclick %}{% personaclick_profile_set c %}").render(
         Context({"c": customer, "request": request}))
-    assert run_page(html) == [["profile", "set", {"id": str(customer.pk),
+    assert run_page(html) == [["profile", "set", {"external_id": str(customer.pk),
                                                   "email": "carl@mail.com"}]]
 
 
@@ -274,6 +298,8 @@ def test_system_checks_pass_for_the_test_project() -> None:
         ({"PERSONACLICK_SEND_ONCE": "yes"}, {"personaclick.E004"}),
         ({"PERSONACLICK_GUARD_DISABLED": ["no_such_rule"]}, {"personaclick.E005"}),
         ({"PERSONACLICK_PROFILE": "tests.nowhere.mapping"}, {"personaclick.E006"}),
+        ({"PERSONACLICK_USER_ID_FIELD": "pk"}, {"personaclick.E006"}),
+        ({"PERSONACLICK_PHONE_REGION": "ru"}, {"personaclick.E009"}),
         ({"PERSONACLICK_CONSENT": 42}, {"personaclick.E007"}),
         ({"PERSONACLICK_SEND_ONCE": True, "MIDDLEWARE": [
             "pc_snippets.django.middleware.PersonaClickMiddleware"]}, {"personaclick.E008"}),
@@ -319,7 +345,7 @@ def test_a_sandboxed_jinja2_environment_calls_nothing_a_template_hands_over() ->
         "get_email_field_name=vault.open) %}"
     ).render(vault=Vault())
     assert calls == []
-    assert run_page(html) == [["profile", "set", {"id": 7, "email": "ann@mail.com"}]]
+    assert run_page(html) == [["profile", "set", {"external_id": "7", "email": "ann@mail.com"}]]
 
 
 

@@ -27,7 +27,7 @@ from .oracles import JsEngine
 
 REPO = Path(__file__).resolve().parent.parent
 HOSTILE = {
-    "first_name": "</script><script>alert(1)</script>",
+    "first_name": "</script><script>alert(x)</script>",
     "last_name": "<!--<script>",
     "location": "a\u2028b\u2029c & ]]> --> 'q' \"dq\"",
     "loyalty_status": "שלום \u202e RTL 🎉",

@@ -194,7 +194,7 @@ def test_django_example() -> None:
         assert {s.nonce for s in page_scripts(html)} == {header_nonce(csp)}
         sets = calls_named(run_page(html), "profile", "set")
         # admin@example.com is a placeholder: dropped (and named in the console in DEBUG).
-        assert sets == ([["profile", "set", {"id": pk, "first_name": "Ada"}]] * 1
+        assert sets == ([["profile", "set", {"external_id": str(pk), "first_name": "Ada"}]] * 1
                         if logged_in else [])
         assert ("private" in cache) is logged_in
         assert "admin@example.com" not in html

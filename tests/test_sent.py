@@ -32,6 +32,9 @@ GUARDS = [
     Guard(),
     Guard(disabled={"placeholder_birthday", "placeholder_name", "placeholder_email_local"}),
     Guard(placeholder_domains={"mail.com"}),
+    # The strictest guard (the opt-in rules on) and the newer rules off.
+    Guard(opt_in={"epoch_birthday"}),
+    Guard(disabled={"mirrored_email", "fictional_phone", "name_with_digits"}),
 ]
 
 
@@ -71,13 +74,18 @@ birthdays = st.one_of(
     st.dates(min_value=datetime.date(1899, 1, 1), max_value=datetime.date(2030, 1, 1)),
     st.sampled_from([*sorted(PLACEHOLDER_BIRTHDAYS), TODAY, "2024-03-01", "1900-01-02",
                      "2001-02-30", " 2001-04-12", "2001-04-12 ", "20010412", "2001/04/12",
+                     "1111-11-11", "1970-01-01", "1970-01-02", "1901-01-01", "1901-01-02",
+                     "1900-01-03", "2000-01-01",
                      "\u0662001-04-12", "2001-4-12", ""]),
 )
 texts = st.one_of(
     st.text(max_size=12), st.sampled_from(NASTY), st.just("x" * 256), st.just("x" * 257),
     st.sampled_from(["Nissan", " Lada", "Lada ", "Ford\t", "Mary Ann", "O'Brien", "\u00a0Ann",
                      "Ann\u2028", "Zo\u00eb", "\u0418\u0432\u0430\u043d", "Test", "TEST",
-                     *sorted(_PLACEHOLDER_NAMES)[:12]]),
+                     *sorted(_PLACEHOLDER_NAMES)[:12], "Name", "Имя", "Ім'я", "Ім\u2019я",
+                     "Nachname", "Nome Cognome", "Ad Soyad", "Ad", "Ime", "John1", "user123",
+                     "Smith 3rd", "aaa", "AAA", "\u0430\u0430\u0430", "xxxx", "Oo", "Ii",
+                     "\u5a77\u5a77", "Qwe", "фыва"]),
     st.sampled_from(["Jane", "x y"]).map(Text),
 )
 local_parts = st.sampled_from([
@@ -85,12 +93,19 @@ local_parts = st.sampled_from([
     "xx", "XXX", "asdf", "0f8fad5bd9cb469fa16570867728950e", "0f8fad5b-d9cb-469f-a165-70867728950e",
     "0123456789abcdef0123", "0123456789abcdef012", "a" * 64, "j" * 64, "j" * 65, ".a", "a..b", "a.",
     "\u00e9mile", "guest_7", "unknown.", "a@b",
+    "no", "NA", "n.a", "n/a", "nomail", "not_provided", "Not.Available", "user123", "customer_1",
+    "fake.email", "changeme", "mail", "email", "Email", "e-mail", "a", "A", "1", "ab", "abc", "qwe",
+    "aaa", "AaA", "ivan", "anna.user", "mail.ivanov", "nona", "na1987", "keine.email",
+    "user_5d41402abc4b2a76b9719d911017c592", "U-DA39A3EE5E6B4B0D3255BFEF95601890AFD80709",
+    "user_5d41402abc4b2a76", "mail+x", "a+b",
 ])
 domains = st.sampled_from([
     "mail.com", "Mail.COM", "sub.mail.com", "examplemail.com", "example.com", "example.org",
     "shop.example", "x.test", "localhost", "a.localhost", "b.invalid", "exampl.e.com", "gmail.com",
     "yandex.ru", "m\u00fcnchen.de", "xn--mnchen-3ya.de", "-a.com", "a-.com", "a.c0m", "a.1com",
     "1.2.3.4", "a" * 63 + ".com", "a" * 64 + ".com", "web.de", "mail.com.", "com",
+    "a.com", "A.com", "1.ru", "ab.net", "abc.com", "qwe.ru", "ivan.ru", "mail.ru", "ivanov.de",
+    "mail.a.com", "aaa.com",
 ])
 emails = st.one_of(
     st.builds(lambda local, domain: f"{local}@{domain}", local_parts, domains),
@@ -100,7 +115,11 @@ phones = st.one_of(
     st.from_regex(r"\A[0-9]{5,17}\Z"),
     st.sampled_from(["4400114527199", "0044114527199", "+44 (0)20 7946 0958", "79129549656",
                      "1234567890", "79999999999", "7000000000", "12345", "\u0669" * 10,
-                     "+7 912 954-96-56", "8 (912) 954-96-56", "00", "001234567", "99876543210"]),
+                     "+7 912 954-96-56", "8 (912) 954-96-56", "00", "001234567", "99876543210",
+                     "14155550132", "12125551212", "15558675309", "442079460958", "447700900123",
+                     "441914980999", "442890180000", "442079461000", "442074960958",
+                     "1212121212", "71212121212", "79121212121", "79898989898", "4555550132",
+                     "37256565656", "+1 415 555 0132", "+44 20 7946 0958"]),
     st.integers(min_value=-10, max_value=10**16),
 )
 ids = st.one_of(st.integers(min_value=-5, max_value=2**54), texts,

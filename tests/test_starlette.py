@@ -406,3 +406,12 @@ class TestFastAPIContract(TestStarletteContract):
                                               headers=route_headers(args))
 
         return app
+
+
+def test_setup_takes_every_setting_of_the_table() -> None:
+    # setup() spells the table as keywords: a new setting must not be forgotten there.
+    import inspect
+
+    from pc_snippets.adapter import SETTINGS
+
+    assert {setting.name for setting in SETTINGS} <= set(inspect.signature(setup).parameters)

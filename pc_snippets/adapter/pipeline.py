@@ -189,7 +189,8 @@ def render_profile_set_for(
     # wins over a bad nonce, and a profile with nothing to send renders nothing
     # whatever the nonce (in debug the console warning needs the nonce to run).
     result = check_profile(hooks.adapt(context, profile), custom=custom, guard=settings.guard,
-                           strict=settings.strict if strict is None else strict)
+                           strict=settings.strict if strict is None else strict,
+                           phone_region=settings.phone_region)
     if not result.payload and not settings.debug:
         return render_fresh_result(result, "", False)  # logs what was refused
     html = render_fresh_result(result, nonce_attribute(nonce), settings.debug)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.guard import Guard
+from ..core.phones import check_region
 from ..core.render import render_init
 
 __all__ = [
@@ -62,6 +63,8 @@ class Settings:
     api_host: str | None = None
     cdn_host: str | None = None
     guard: Guard | None = field(default=None, compare=False)
+    #: Phones without an international prefix are national numbers of this region.
+    phone_region: str | None = None
     #: Development mode (the framework's debug flag): dropped fields are also named
     #: in the browser console (path and rule code, never the value).
     debug: bool = False
@@ -102,6 +105,12 @@ SETTINGS: tuple[Setting, ...] = (
             "list"),
     Setting("placeholder_domains", "list of text", (), "the store's invented-email domains "
             "(placeholder guard)", "list"),
+    Setting("guard_opt_in", "list of text", (), "off-by-default guard rule codes to switch on "
+            "(`epoch_birthday`)", "list"),
+    Setting("phone_region", "text or None", None, "ISO 3166-1 alpha-2 region (`\"RU\"`) in "
+            "which a phone written without an international prefix is read as a national "
+            "number (`None`: phones are read as written, country code included)",
+            "phone_region"),
 )
 
 #: Problem codes that mean "a value of the wrong type" (see :func:`settings_error`).
@@ -117,6 +126,8 @@ _TYPE_MESSAGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "optional text": (lambda value: value is None or isinstance(value, str),
                       "must be a string or None"),
     "shop_id": (lambda value: value is None or isinstance(value, str), "must be a string"),
+    "phone_region": (lambda value: value is None or isinstance(value, str),
+                     "must be a string or None"),
 }
 
 
@@ -164,7 +175,8 @@ def settings_problems(
     The core renderers do the checking, so an adapter accepts exactly what the
     renderers accept. Codes: ``E001`` missing shop id, ``E002`` malformed shop id,
     ``E003`` malformed stream or host, ``E004`` wrong type, ``E005`` bad guard
-    settings, ``E007`` a consent that is no decision and no callable.
+    settings, ``E007`` a consent that is no decision and no callable, ``E009`` a
+    phone region that is no region code.
 
     >>> settings_problems({"shop_id": None, "enabled": False}, KEYWORDS)
     []
@@ -180,14 +192,22 @@ def settings_problems(
                 render_init(_PROBE_SHOP_ID, **{setting.name: value})  # type: ignore[arg-type]
             except ValueError as exc:
                 problems.append(("E003", f"{naming(setting.name)} is malformed: {exc}"))
+    region = values.get("phone_region")
+    if isinstance(region, str):
+        try:
+            check_region(region, naming("phone_region"))
+        except ValueError as exc:
+            problems.append(("E009", str(exc)))
     consent = values.get("consent")
     if not (consent is None or isinstance(consent, bool) or callable(consent)):
         problems.append(("E007", f"{naming('consent')} must be True, False, None or a "
                                  f"callable, not a {type(consent).__name__}"))
     try:
-        guard_from(values.get("guard_disabled"), values.get("placeholder_domains"))
+        guard_from(values.get("guard_disabled"), values.get("placeholder_domains"),
+                   values.get("guard_opt_in"))
     except (TypeError, ValueError) as exc:
-        names = f"{naming('guard_disabled')} / {naming('placeholder_domains')}"
+        names = (f"{naming('guard_disabled')} / {naming('placeholder_domains')} / "
+                 f"{naming('guard_opt_in')}")
         problems.append(("E005", f"{names}: {exc}"))
     if values.get("enabled", True) is False:
         return problems  # a disabled integration needs no shop id
@@ -209,14 +229,15 @@ def missing_shop_id(naming: Naming) -> str:
             f"account, or set {naming('enabled')} = False to switch the snippets off")
 
 
-def guard_from(disabled: Any, placeholder_domains: Any) -> Guard | None:
-    """A :class:`~pc_snippets.Guard` from the two list settings; ``None`` for the default."""
-    if not disabled and not placeholder_domains:
+def guard_from(disabled: Any, placeholder_domains: Any, opt_in: Any = None) -> Guard | None:
+    """A :class:`~pc_snippets.Guard` from the three list settings; ``None`` for the default."""
+    if not disabled and not placeholder_domains and not opt_in:
         return None
-    for value in (disabled, placeholder_domains):
+    for value in (disabled, placeholder_domains, opt_in):
         if isinstance(value, str) or not isinstance(value, Iterable | None):
             raise TypeError("must be lists of strings")
-    return Guard(disabled=disabled or (), placeholder_domains=placeholder_domains or ())
+    return Guard(disabled=disabled or (), placeholder_domains=placeholder_domains or (),
+                 opt_in=opt_in or ())
 
 
 def settings_from(
@@ -230,7 +251,8 @@ def settings_from(
     known = {setting.name: values[setting.name] for setting in SETTINGS
              if setting.kind != "list" and setting.name in values}
     if guard is None:
-        guard = guard_from(values.get("guard_disabled"), values.get("placeholder_domains"))
+        guard = guard_from(values.get("guard_disabled"), values.get("placeholder_domains"),
+                           values.get("guard_opt_in"))
     return Settings(**known, guard=guard, debug=debug)
 
 

@@ -16,6 +16,7 @@ interrupted. Profile values are personal data: they are never printed unless
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -27,6 +28,7 @@ from typing import IO, Any, NoReturn
 
 from ..core.check import CheckResult, check_profile
 from ..core.example import EXAMPLE_PROFILE
+from ..core.phones import check_region
 from ..core.problems import Problem
 from .readers import FORMATS, Format, InputError, Record, read_file
 
@@ -65,7 +67,7 @@ def _printable(text: str) -> str:
     return json.dumps(text)[1:-1]
 
 
-def check_record(data: Any) -> CheckResult:
+def check_record(data: Any, phone_region: str | None = None) -> CheckResult:
     """Check one record as read from a file.
 
     A JSON record may carry custom properties under a ``"custom"`` object (they
@@ -82,14 +84,24 @@ def check_record(data: Any) -> CheckResult:
         data = dict(data)
         custom = data.pop("custom")
         if not isinstance(custom, dict):
-            result = check_profile(data)
+            result = check_profile(data, phone_region=phone_region)
             problem = Problem("custom", "invalid_type", "custom properties must be an object")
             return CheckResult(result.payload, (*result.problems, problem))
-        return check_profile(data, custom=custom)
-    return check_profile(data)
+        return check_profile(data, custom=custom, phone_region=phone_region)
+    return check_profile(data, phone_region=phone_region)
 
 
 _MISSING = object()
+
+
+def _phone_region(text: str) -> str:
+    """``--phone-region``'s value, checked (argparse shows the message, exit code 2)."""
+    try:
+        region = check_region(text, "--phone-region")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    assert region is not None
+    return region
 
 
 def value_at(data: Any, field: str) -> Any:
@@ -254,7 +266,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr, "checked")
     summary = {"files": 0, "profiles": 0, "profiles_with_problems": 0, "problems": 0,
                "unreadable_files": 0}
-    check = check_record
+    check = functools.partial(check_record, phone_region=args.phone_region)
     tick = progress.tick
     try:
         for path in args.files:
@@ -298,7 +310,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     _check_nonce(args.nonce)
     status = EXIT_OK
     for record in _records(args.file, args.input_format):
-        result = check_record(record.data)
+        result = check_record(record.data, args.phone_region)
         where = f"{_printable(args.file)}:{record.line}: record {record.number}"
         for problem in result.problems:
             action = "refused (--strict)" if args.strict else "dropped"
@@ -350,7 +362,7 @@ def cmd_page(args: argparse.Namespace) -> int:
     def checked() -> Iterator[tuple[int, CheckResult]]:
         nonlocal problems
         for record in records:
-            result = check_record(record.data)
+            result = check_record(record.data, args.phone_region)
             problems += len(result.problems)
             progress.tick()
             yield record.number, result
@@ -427,6 +439,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--input-format", choices=FORMATS, default=None,
         help="file format (default: from the extension .json/.jsonl/.ndjson/.csv, else "
              "from the content)",
+    )
+    input_format.add_argument(
+        "--phone-region", metavar="REGION", type=_phone_region, default=None,
+        help="read phones without an international prefix as national numbers of this "
+             "ISO 3166-1 alpha-2 region (RU, US, GB ...); default: as written",
     )
 
     check = commands.add_parser(

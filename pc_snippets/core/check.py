@@ -15,6 +15,7 @@ from .clock import iso_today
 from .custom import normalise_custom
 from .fields import FIELD_RULES, Context, age_on
 from .guard import DEFAULT_GUARD, Guard
+from .phones import check_region
 from .problems import Problem, ProfileError
 from .sent import read_profile
 
@@ -72,6 +73,7 @@ def check_profile(
     guard: Guard | None = None,
     strict: bool = False,
     today: datetime.date | None = None,
+    phone_region: str | None = None,
 ) -> CheckResult:
     """Check profile data and return the cleaned payload plus every problem found.
 
@@ -80,7 +82,9 @@ def check_profile(
     from objects. ``None`` and empty strings are missing, not problems.
     With ``strict=True`` any problem raises :class:`~pc_snippets.ProfileError`.
     ``today`` is the date the date rules compare with; ``None`` means the
-    server's local date (see :mod:`pc_snippets.core.clock`).
+    server's local date (see :mod:`pc_snippets.core.clock`). ``phone_region``
+    (``"RU"``, ``"US"`` ...) reads a phone written without an international
+    prefix as a national number of that region (see :mod:`pc_snippets.core.phones`).
 
     >>> result = check_profile({"email": "Jane@Mail.COM", "gender": "female", "age": True})
     >>> result.payload
@@ -88,14 +92,15 @@ def check_profile(
     >>> [(p.field, p.code) for p in result.problems]
     [('age', 'invalid_age')]
     """
-    result = _check(data, custom, guard, iso_today(today))
+    result = _check(data, custom, guard, iso_today(today), check_region(phone_region))
     if strict and result.problems:
         raise ProfileError(result.problems)
     return result
 
 
 def _check(
-    data: Any, custom: Mapping[str, Any] | None, guard: Guard | None, today: str | None = None
+    data: Any, custom: Mapping[str, Any] | None, guard: Guard | None, today: str | None = None,
+    phone_region: str | None = None,
 ) -> CheckResult:
     # Positional-only internals: the renderers call this on every page view.
     earlier: tuple[Problem, ...] = ()
@@ -108,7 +113,7 @@ def _check(
         if custom is None:
             custom = {key: value for key, value in payload.items() if key not in _KNOWN_FIELDS}
         data = {key: value for key, value in payload.items() if key in _KNOWN_FIELDS}
-    ctx = Context(guard or DEFAULT_GUARD, today)
+    ctx = Context(guard or DEFAULT_GUARD, today, phone_region)
     if earlier:
         ctx.problems.extend(earlier)
     payload = read_profile({} if data is None else data, ctx)

@@ -67,10 +67,15 @@ MIN_BIRTHDAY = "1900-01-01"
 class Context:
     """Per-check state shared by the normalisers: the guard, today, found problems."""
 
-    __slots__ = ("_today", "floats", "guard", "problems")
+    __slots__ = ("_today", "floats", "guard", "phone_region", "problems")
 
-    def __init__(self, guard: Guard = DEFAULT_GUARD, today: str | None = None) -> None:
+    def __init__(
+        self, guard: Guard = DEFAULT_GUARD, today: str | None = None,
+        phone_region: str | None = None,
+    ) -> None:
         self.guard = guard
+        # None: phones are read as written; else a checked region code ("RU").
+        self.phone_region = phone_region
         self.problems: list[Problem] = []
         # Set by every rule that sends a float: without one, dumps_js can skip the
         # scans for the float spellings where its two encoders differ.
@@ -215,26 +220,46 @@ def email(value: Any, ctx: Context) -> str:
 
 
 def phone(value: Any, ctx: Context) -> str:
-    """A phone: digits with country code (E.164 length: 7..15 digits)."""
-    if isinstance(value, str):
-        if value.isdigit() and not value.startswith("00"):
-            digits = value  # already normalised: skip the regex work
-        elif value.startswith("+"):
-            # "+44 (0)20 ..." : the bracketed trunk zero is not dialled internationally.
-            rest = _PHONE_EXTENSION.sub("", value[1:]).replace("(0)", "", 1)
-            digits = _PHONE_SEPARATORS.sub("", rest)
-        else:
-            digits = _PHONE_SEPARATORS.sub("", _PHONE_EXTENSION.sub("", value))
-            # "00" is the international prefix when a whole number follows it.
-            if digits.startswith("00") and len(digits) >= 9:
-                digits = digits[2:]
-        if not digits.isascii() and digits.isdecimal():
-            # Arabic-Indic, Devanagari ... digits typed on a local keyboard.
-            digits = "".join(str(unicodedata.decimal(ch)) for ch in digits)
-    elif isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**15:
-        digits = str(value)
-    else:
+    """A phone: digits with country code (E.164 length: 7..15 digits).
+
+    Without ``ctx.phone_region`` the digits are read as written, country code
+    included; a number that can only be national (one leading trunk ``0``) is
+    refused rather than sent as if it carried a country code. With a region, a
+    number without an international prefix is a national number of that region
+    (:func:`pc_snippets.core.phones.read_in_region`).
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 < value < 10**15:
+            raise FieldProblem("invalid_phone", "not a phone number (7 to 15 digits)")
+        value = str(value)
+    elif not isinstance(value, str):
         raise FieldProblem("invalid_phone", "not a phone number (7 to 15 digits)")
+    if ctx.phone_region is not None:
+        from .phones import read_in_region
+
+        digits = read_in_region(value, ctx.phone_region)
+    elif value.isdigit() and value[0] != "0":
+        digits = value  # already normalised: skip the regex work
+    elif value.startswith("+"):
+        # "+44 (0)20 ..." : the bracketed trunk zero is not dialled internationally.
+        rest = _PHONE_EXTENSION.sub("", value[1:]).replace("(0)", "", 1)
+        digits = _PHONE_SEPARATORS.sub("", rest)
+        if digits[:1] == "0":  # no country code starts with 0
+            raise FieldProblem("invalid_phone", "not a phone number (no country code after +)")
+    else:
+        digits = _PHONE_SEPARATORS.sub("", _PHONE_EXTENSION.sub("", value))
+        # "00" is the international prefix when a whole number follows it.
+        if digits.startswith("00") and len(digits) >= 9:
+            digits = digits[2:]
+        elif digits[:1] == "0" and digits[1:2] != "0":
+            raise FieldProblem(
+                "phone_needs_region",
+                "a national number (leading trunk 0) without a country code: set the "
+                "phone region (phone_region) to read it",
+            )
+    if not digits.isascii() and digits.isdecimal():
+        # Arabic-Indic, Devanagari ... digits typed on a local keyboard.
+        digits = "".join(str(unicodedata.decimal(ch)) for ch in digits)
     if not (digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 15):
         raise FieldProblem("invalid_phone", "not a phone number (7 to 15 digits)")
     code = ctx.guard.phone_problem(digits)

@@ -37,16 +37,19 @@ from . import fields as f
 from .check import CheckResult, _check
 from .clock import iso_today
 from .guard import DEFAULT_GUARD, Guard
+from .phones import check_region
 from .problems import Problem
 
 __all__ = ["Kid", "Profile", "Vehicle"]
 
 
-def _options(info: ValidationInfo) -> tuple[Guard, str | None]:
-    # Validation context keys: "guard" (a Guard) and "today" (a datetime.date).
+def _options(info: ValidationInfo) -> tuple[Guard, str | None, str | None]:
+    # Validation context keys: "guard" (a Guard), "today" (a datetime.date) and
+    # "phone_region" ("RU"), as check_profile's arguments.
     options = info.context if isinstance(info.context, dict) else {}
     guard = options.get("guard")
-    return guard if isinstance(guard, Guard) else DEFAULT_GUARD, iso_today(options.get("today"))
+    return (guard if isinstance(guard, Guard) else DEFAULT_GUARD, iso_today(options.get("today")),
+            check_region(options.get("phone_region")))
 
 
 def _loc(path: str) -> tuple[str | int, ...]:
@@ -112,8 +115,10 @@ class _PrivateModel(BaseModel):
                 yield name, _Hidden()
 
     @classmethod
-    def _check(cls, data: Any, guard: Guard, today: str | None) -> CheckResult:
-        ctx = f.Context(guard, today)
+    def _check(
+        cls, data: Any, guard: Guard, today: str | None, phone_region: str | None
+    ) -> CheckResult:
+        ctx = f.Context(guard, today, phone_region)
         return CheckResult(f.read_record(data, cls._rules, ctx), tuple(ctx.problems))
 
     @model_validator(mode="wrap")
@@ -172,9 +177,11 @@ class Profile(_PrivateModel):
     _rules = f.FIELD_RULES
 
     @classmethod
-    def _check(cls, data: Any, guard: Guard, today: str | None) -> CheckResult:
+    def _check(
+        cls, data: Any, guard: Guard, today: str | None, phone_region: str | None
+    ) -> CheckResult:
         # The whole of check_profile: the fields, then the cross-field age rule.
-        return _check(data, None, guard, today)
+        return _check(data, None, guard, today, phone_region)
 
     id: Annotated[
         int | str | None,

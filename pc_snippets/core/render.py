@@ -21,6 +21,7 @@ from .check import CheckResult, _check
 from .clock import iso_today
 from .guard import Guard
 from .logs import log_problems
+from .phones import check_region
 from .problems import Problem, ProfileError
 from .serialize import dumps_js
 
@@ -243,6 +244,7 @@ def render_profile_set(
     guard: Guard | None = None,
     today: datetime.date | None = None,
     debug: bool = False,
+    phone_region: str | None = None,
 ) -> Markup:
     """``<script>personaclick("profile", "set", {...});</script>`` for checked data.
 
@@ -252,6 +254,8 @@ def render_profile_set(
     ``strict=True`` raises :class:`~pc_snippets.ProfileError`. Renders nothing
     (empty ``Markup``) when nothing valid remains or ``consent`` is ``False``.
     ``today``: the date the date rules compare with (default: the server's local date).
+    ``phone_region``: read phones without an international prefix as national
+    numbers of that region (as :func:`~pc_snippets.check_profile`).
     ``debug=True`` (for development) also names each dropped field in the
     browser console: ``console.warn`` with field paths and rule codes, never values.
 
@@ -264,7 +268,7 @@ def render_profile_set(
     # A bad nonce is a bug: fail before any work.
     nonce_attribute = "" if nonce is None else _nonce_attribute(nonce)
     # Nothing about a visitor is kept between renders: every call checks afresh.
-    result = _check(profile, custom, guard, iso_today(today))
+    result = _check(profile, custom, guard, iso_today(today), check_region(phone_region))
     if strict and result.problems:
         raise ProfileError(result.problems)
     return render_fresh_result(result, nonce_attribute, debug)

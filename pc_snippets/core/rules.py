@@ -18,7 +18,10 @@ RULES: dict[str, str] = {
                  "16,384 characters",
     "invalid_id": "id is not a positive integer or non-empty text",
     "invalid_email": "not a valid email address (WHATWG syntax, IDN domains allowed)",
-    "invalid_phone": "not 7 to 15 digits after removing separators, '+' or '00'",
+    "invalid_phone": "not 7 to 15 digits after removing separators, '+' or '00'; with a phone "
+                     "region, a number too short or too long for its country",
+    "phone_needs_region": "a national number (one leading trunk 0) without a phone region "
+                          "to read it in",
     "invalid_gender": 'not "m" or "f" (or an obvious spelling such as "female")',
     "invalid_date": "not a real calendar date in YYYY-MM-DD form",
     "date_too_old": "a date before 1900-01-01",

@@ -5,7 +5,8 @@ The settings table (:data:`pc_snippets.adapter.SETTINGS`) spelled
 checks them; ``PERSONACLICK_CONSENT`` may also be the dotted path of a callable
 ``request -> bool | None``. Django's own: ``PERSONACLICK_PROFILE``
 (``"pc_snippets.django.profiles.user_profile"``), a callable or dotted path
-``user -> profile``.
+``user -> profile``, and ``PERSONACLICK_USER_ID_FIELD`` (``"external_id"``,
+``"id"`` or ``None``): where the default mapping puts the user's primary key.
 
 Lenient by default, ``DEBUG`` or not: a bad field is dropped and logged, never a
 broken page. While ``settings.DEBUG`` is on, each dropped field is also named
@@ -14,6 +15,7 @@ broken page. While ``settings.DEBUG`` is on, each dropped field is also named
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +25,7 @@ from django.core.exceptions import ImproperlyConfigured  # type: ignore[import-u
 from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 
 from ..adapter import CONFIG, Settings, read_settings, settings_from, settings_problems
-from .profiles import user_profile
+from .profiles import ID_FIELDS, user_profile
 
 __all__ = ["State", "problems", "reset", "state"]
 
@@ -64,11 +66,14 @@ def _import(name: str, value: Any) -> Any:
 
 
 def _profile() -> Callable[[Any], Any]:
-    """``PERSONACLICK_PROFILE``; raises ValueError."""
+    """``PERSONACLICK_PROFILE`` (the default one with its id field); raises ValueError."""
+    id_field = getattr(django_settings, "PERSONACLICK_USER_ID_FIELD", "external_id")
+    if id_field not in ID_FIELDS:
+        raise ValueError('PERSONACLICK_USER_ID_FIELD must be "external_id", "id" or None')
     value = _import("PERSONACLICK_PROFILE", getattr(django_settings, "PERSONACLICK_PROFILE",
                                                      DEFAULT_PROFILE))
-    if value is None:
-        return user_profile
+    if value is None or value is user_profile:
+        return functools.partial(user_profile, id_field=id_field)
     if not callable(value):
         raise ValueError("PERSONACLICK_PROFILE must be a callable or the dotted path of one")
     return value  # type: ignore[no-any-return]

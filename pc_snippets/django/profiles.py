@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["user_profile"]
+__all__ = ["ID_FIELDS", "user_profile"]
+
+#: Where a user's primary key may go (``PERSONACLICK_USER_ID_FIELD``); ``None``: nowhere.
+ID_FIELDS = ("external_id", "id", None)
 
 
-def user_profile(user: Any) -> dict[str, Any]:
-    """``pk`` -> ``id``, the email field, ``first_name``, ``last_name``; empty values omitted.
+def user_profile(user: Any, id_field: str | None = "external_id") -> dict[str, Any]:
+    """``pk`` -> ``external_id``, the email field, ``first_name``, ``last_name``; empties omitted.
 
-    Works with custom user models: the email field is the model's
-    ``get_email_field_name()`` and missing name fields are simply skipped. Name
-    another callable in ``PERSONACLICK_PROFILE`` for any other mapping.
+    ``id_field`` is where the primary key goes (``PERSONACLICK_USER_ID_FIELD``):
+    ``"external_id"`` by default, the store's own id for a customer and one of
+    the keys PersonaClick identifies a person by (with ``email``, ``phone``,
+    ``loyalty_id`` and ``telegram_id``); ``"id"`` for the older field, which
+    is not one of those keys; ``None`` to leave it out. Works with custom user
+    models: the email field is the model's ``get_email_field_name()`` and missing
+    name fields are simply skipped. Name another callable in
+    ``PERSONACLICK_PROFILE`` for any other mapping.
 
     >>> from types import SimpleNamespace
-    >>> user_profile(SimpleNamespace(pk=7, email="ann@mail.com", first_name="", last_name="Lee"))
+    >>> ann = SimpleNamespace(pk=7, email="ann@mail.com", first_name="", last_name="Lee")
+    >>> user_profile(ann)
+    {'external_id': 7, 'email': 'ann@mail.com', 'last_name': 'Lee'}
+    >>> user_profile(ann, "id")
     {'id': 7, 'email': 'ann@mail.com', 'last_name': 'Lee'}
     """
     pk = user.pk
@@ -28,9 +39,10 @@ def user_profile(user: Any) -> dict[str, Any]:
         email_field = get_email_field_name()
     values = {
         # UUID and other non-int primary keys are sent as text.
-        "id": pk if isinstance(pk, int | str) or pk is None else str(pk),
+        id_field or "": pk if isinstance(pk, int | str) or pk is None else str(pk),
         "email": getattr(user, email_field, None),
         "first_name": getattr(user, "first_name", None),
         "last_name": getattr(user, "last_name", None),
     }
-    return {key: value for key, value in values.items() if value is not None and value != ""}
+    return {key: value for key, value in values.items()
+            if key and value is not None and value != ""}
