@@ -18,6 +18,7 @@ MODULES = [
     "pc_snippets.core.fields",
     "pc_snippets.core.clock",
     "pc_snippets.core.errors",
+    "pc_snippets.core.phones",
 ]
 
 
