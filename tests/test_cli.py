@@ -145,6 +145,29 @@ def test_check_show_values_prints_values_only_then(tmp_path: Path, cli: Cli) -> 
     assert first_name.endswith(f"(value: {json.dumps(BAD['first_name'])})")
 
 
+def test_phone_region_flag_reads_national_numbers(tmp_path: Path, cli: Cli) -> None:
+    path = jsonl(tmp_path / "phones.jsonl", [{"phone": "8 (912) 954-96-56"},
+                                             {"phone": "020 7123 4567"}])
+    # Without a region the UK number can only be national: a problem, exit 1.
+    plain = cli("check", str(path))
+    assert plain.returncode == 1
+    assert "record 2: phone [phone_needs_region]" in plain.stdout
+    assert "020 7123 4567" not in plain.stdout + plain.stderr
+    assert cli("check", "--phone-region", "GB", str(path)).returncode == 1  # 8 (912)... in GB
+    ran = cli("render", "--phone-region", "RU", str(tmp_path / "phones.jsonl"))
+    expected = render_profile_set({"phone": "8 (912) 954-96-56"}, phone_region="RU")
+    assert ran.stdout.splitlines()[0] == str(expected)
+    assert '"phone":"79129549656"' in ran.stdout
+
+
+@pytest.mark.parametrize("region", ["ru", "XX", "RUS"])
+def test_a_bad_phone_region_is_a_usage_error(tmp_path: Path, cli: Cli, region: str) -> None:
+    path = jsonl(tmp_path / "phones.jsonl", [{"phone": "79129549656"}])
+    ran = cli("check", "--phone-region", region, str(path))
+    assert ran.returncode == 2
+    assert "ISO 3166-1 alpha-2" in ran.stderr
+
+
 def test_check_json_format(tmp_path: Path, cli: Cli) -> None:
     records = [GOOD, BAD]
     path = jsonl(tmp_path / "mixed.jsonl", records)
