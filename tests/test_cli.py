@@ -587,3 +587,223 @@ def test_wheel_ships_templates_and_page_works_from_a_fresh_venv(tmp_path: Path) 
         cwd=work, capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert Path(where).is_relative_to(venv)
+
+
+# --------------------------------------------------------------------------- shop exports
+
+
+def _csv_text(rows: list[dict[str, str]], delimiter: str, header: list[str] | None = None) -> str:
+    table = io.StringIO()
+    writer = csv.writer(table, delimiter=delimiter, lineterminator="\r\n")
+    names = list(rows[0])
+    writer.writerow(header or names)
+    for row in rows:
+        writer.writerow([row[name] for name in names])
+    return table.getvalue()
+
+
+EXPORT = [
+    {"email": "jane.doe@mail.com", "first_name": "Smith; Jane", "age": "40"},
+    {"email": f"{SECRET}@", "first_name": "Bob", "age": "thirty"},
+]
+
+
+def _expected_export(rows: list[dict[str, str]]) -> list[tuple[int, str, str]]:
+    out = []
+    for number, row in enumerate(rows, 1):
+        data: dict[str, Any] = {k: v for k, v in row.items() if v}
+        if "age" in data and data["age"].isdigit():
+            data["age"] = int(data["age"])
+        out += [(number, p.field, p.code) for p in check_profile(data).problems]
+    return out
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|", ","])
+def test_csv_delimiter_is_recognised_with_quoted_delimiters(
+    tmp_path: Path, cli: Cli, delimiter: str
+) -> None:
+    path = write(tmp_path / "export.csv", _csv_text(EXPORT, delimiter))
+    assert f'"Smith{delimiter}' in path.read_text() or delimiter not in "Smith; Jane"
+    report = json.loads(cli("check", "--format", "json", str(path)).stdout)
+    assert [(p["record"], p["field"], p["code"]) for p in report["problems"]] == \
+        _expected_export(EXPORT)
+    assert report["summary"]["profiles"] == 2
+    assert SECRET not in json.dumps(report)
+
+
+@pytest.mark.parametrize("given", [";", "tab", "\\t", "\t", "|", ","])
+def test_delimiter_flag_overrides_detection(tmp_path: Path, cli: Cli, given: str) -> None:
+    actual = {"tab": "\t", "\\t": "\t"}.get(given, given)
+    path = write(tmp_path / "export.csv", _csv_text(EXPORT, actual))
+    report = json.loads(cli("check", "--format", "json", "--delimiter", given, str(path)).stdout)
+    assert [(p["record"], p["field"], p["code"]) for p in report["problems"]] == \
+        _expected_export(EXPORT)
+
+
+def test_bad_delimiter_encoding_and_rename_are_usage_errors(tmp_path: Path, cli: Cli) -> None:
+    path = write(tmp_path / "x.csv", "email\na@mail.com\n")
+    for args in (["--delimiter", ":"], ["--encoding", "no-such-codec"],
+                 ["--encoding", "base64"], ["--rename", "no-equals"],
+                 ["--rename", "a=b", "--rename", "a=c"], ["--missing", ","],
+                 ["--rename-file", str(tmp_path / "none.json")]):
+        for command in ("check", "render", "page"):
+            ran = cli(command, *args, str(path))
+            assert ran.returncode == 2, (command, args)
+            assert ran.stdout == ""
+
+
+def _cp1251_jsonl(path: Path, bad_line: int) -> list[dict[str, str]]:
+    good = {"email": "ivan@mail.ru", "first_name": "Ivan"}
+    records = [good] * (bad_line - 1) + [{"email": "ivan@mail.ru", "first_name": "Иван"}]
+    records += [good] * 3
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("cp1251")
+    write(path, data)
+    # The line of the first byte UTF-8 cannot decode, computed from the bytes.
+    with pytest.raises(UnicodeDecodeError) as caught:
+        data.decode("utf-8")
+    assert data[:caught.value.start].count(b"\n") + 1 == bad_line
+    return records
+
+
+@pytest.mark.parametrize("bad_line", [2, 20_002])
+def test_undecodable_byte_reports_its_true_line(tmp_path: Path, cli: Cli, bad_line: int) -> None:
+    path = tmp_path / "cp1251.jsonl"
+    records = _cp1251_jsonl(path, bad_line)
+    ran = cli("check", str(path))
+    assert ran.returncode == 2
+    assert f"line {bad_line}: the file is not UTF-8 text" in ran.stderr
+    assert "--encoding" in ran.stderr
+    assert "cp1251" in ran.stderr
+    assert f"stopped at line {bad_line:,}" in ran.stderr
+    assert f"checked {bad_line - 1:,} profile" in ran.stderr
+    assert "Иван" not in ran.stderr
+    rendered = cli("render", str(path))
+    assert rendered.returncode == 2
+    assert rendered.stdout == ""
+    assert f"line {bad_line}:" in rendered.stderr
+    assert "no snippets were printed" in rendered.stderr
+    site = tmp_path / "site"
+    paged = cli("page", str(path), "-o", str(site / "deeper"))
+    assert paged.returncode == 2
+    assert "no pages were written" in paged.stderr
+    assert not site.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cp1251.jsonl"]
+    # With the right encoding it all reads.
+    fixed = cli("check", "--encoding", "cp1251", "--format", "json", str(path))
+    assert json.loads(fixed.stdout)["summary"]["profiles"] == len(records)
+    out = cli("render", "--encoding", "CP1251", str(path)).stdout.splitlines()
+    assert out[-4] == str(render_profile_set(check_profile(records[-4])))
+
+
+def test_undecodable_byte_in_csv_and_existing_site_kept(tmp_path: Path, cli: Cli) -> None:
+    body = "email;first_name\r\n" + "a@mail.com;Ann\r\n" * 20_000 + "b@mail.com;Иван\r\n"
+    path = write(tmp_path / "shop.csv", body.encode("cp1251"))
+    ran = cli("check", str(path))
+    assert ran.returncode == 2
+    assert "line 20002: the file is not UTF-8 text" in ran.stderr
+    head = "".join(body.splitlines(keepends=True)[:21])
+    small = write(tmp_path / "small.csv", head.encode() + "Иван\r\n".encode("cp1251"))
+    site = tmp_path / "site"
+    site.mkdir()
+    write(site / "keep.txt", "old")
+    failed = cli("page", str(small), "-o", str(site))
+    assert failed.returncode == 2
+    assert f"line {head.count(chr(10)) + 1}:" in failed.stderr
+    assert sorted(p.name for p in site.iterdir()) == ["keep.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    ok = cli("page", "--encoding", "cp1251", str(small), "-o", str(site))
+    assert ok.returncode == 0
+    assert len(list(site.iterdir())) == 21 + 1 + 1  # 21 profiles, index.html, keep.txt
+
+
+def test_rename_flag_and_rename_file(tmp_path: Path, cli: Cli) -> None:
+    text = "ID,First Name,E-mail\r\n7,Jane,jane.doe@mail.com\r\n"
+    path = write(tmp_path / "human.csv", text)
+    expected = render_profile_set(check_profile(
+        {"id": "7", "first_name": "Jane", "email": "jane.doe@mail.com"}))
+    ran = cli("render", "--rename", "First Name=first_name", "--rename", "ID=id",
+              "--rename", "E-mail=email", str(path))
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == str(expected) + "\n"
+    names = write(tmp_path / "names.json", json.dumps(
+        {"First Name": "first_name", "ID": "id", "E-mail": "email"}))
+    assert cli("render", "--rename-file", str(names), str(path)).stdout == str(expected) + "\n"
+    assert cli("check", "--rename-file", str(names), str(path)).returncode == 0
+    # JSON keys too (top level).
+    lines = jsonl(tmp_path / "human.jsonl", [{"First Name": "Jane", "E-mail": "jane.doe@mail.com"}])
+    checked = cli("check", "--rename-file", str(names), str(lines))
+    assert checked.returncode == 0
+    assert checked.stdout == ""
+    bad = write(tmp_path / "bad.json", "[1]")
+    assert cli("check", "--rename-file", str(bad), str(path)).returncode == 2
+
+
+def test_missing_values_are_not_problems(tmp_path: Path, cli: Cli) -> None:
+    text = "email,phone,loyalty_bonuses,first_name\r\nN/A, NULL ,-,Ann\r\nn/a,null,12,Bob\r\n"
+    path = write(tmp_path / "na.csv", text)
+    plain = cli("check", str(path))
+    assert plain.returncode == 1
+    ran = cli("check", "--missing", "N/A,NULL,-", "--format", "json", str(path))
+    report = json.loads(ran.stdout)
+    expected = [(n, p.field, p.code) for n, data in
+                enumerate([{"first_name": "Ann"}, {"loyalty_bonuses": 12, "first_name": "Bob"}], 1)
+                for p in check_profile(data).problems]
+    assert [(p["record"], p["field"], p["code"]) for p in report["problems"]] == expected
+    records = [{"email": "N/A", "phone": "-", "first_name": "Ann", "kids": [{"gender": "NULL"}]}]
+    lines = jsonl(tmp_path / "na.jsonl", records)
+    out = cli("render", "--missing", "N/A", "--missing", "NULL,-", str(lines))
+    assert out.stdout == str(render_profile_set(
+        check_profile({"first_name": "Ann", "kids": [{}]}))) + "\n"
+
+
+def test_unknown_csv_headers_reported_once_per_column(tmp_path: Path, cli: Cli) -> None:
+    long_name = "Customer Loyalty Programme Membership Status " * 5
+    header = ["ID", "First Name", "email", long_name.strip()]
+    rows = [[str(n), f"Name{n}", f"jane.doe{n}@mail.com", "gold"] for n in range(10_000)]
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path = write(tmp_path / "people.csv", table.getvalue())
+    unknown = [(column, name) for column, name in enumerate(header, 1)
+               if any(p.code == "unknown_field" for p in check_profile({name: "x"}).problems)]
+    expected_header = []
+    for column, name in unknown:
+        (problem,) = check_profile({name: "x"}).problems
+        assert problem.code == "unknown_field"
+        expected_header.append(f"{path}:1: header column {column}: {name} [unknown_field] "
+                               f"{problem.message} (once for the column)")
+    row_problems = [(n + 2, n + 1, p) for n, row in enumerate(rows)
+                    for p in check_profile({"email": row[2]}).problems]
+    ran = cli("check", str(path))
+    lines = ran.stdout.splitlines()
+    assert lines[:len(unknown)] == expected_header
+    assert len(lines) == len(unknown) + len(row_problems)
+    assert len(ran.stdout) < 2_000 + 200 * len(row_problems)
+    assert "checked 10,000 profiles" in ran.stderr
+    report = json.loads(cli("check", "--format", "json", str(path)).stdout)
+    assert [(p["line"], p["column"], p["field"]) for p in report["problems"]
+            if p["record"] is None] == [(1, c, n) for c, n in unknown]
+    rendered = cli("render", str(path))
+    assert rendered.stderr.count("[unknown_field]") == len(unknown)
+    assert len(rendered.stdout.splitlines()) == sum(
+        bool(check_profile({"email": row[2]}).payload) for row in rows)
+    strict = cli("render", "--strict", str(path))
+    assert strict.returncode == 1
+    assert strict.stdout == ""
+    assert "10,000 profiles refused (--strict)" in strict.stderr
+
+
+def test_escape_in_file_and_header_names_is_escaped(tmp_path: Path, cli: Cli) -> None:
+    path = write(tmp_path / "evil\x1b[2Jname.csv", "email,\x1b]0;owned\x07col\na@b,1\n")
+    for args in (["check", str(path)], ["render", str(path)],
+                 ["page", str(path), "-o", str(tmp_path / "o\x1b[31m.html")],
+                 ["check", str(tmp_path / "no\x1b[31m.csv")],
+                 ["check", "--encoding", "\x1b[31m", str(path)],
+                 ["check", str(path), "--\x1b[31m"]):
+        ran = cli(*args)
+        assert "\x1b" not in ran.stdout + ran.stderr, args
+        assert "\x07" not in ran.stdout + ran.stderr, args
+    ran = cli("check", str(path))
+    assert "evil\\x1b[2Jname.csv:1: header column 2: \\x1b]0;owned\\x07col [unknown_field]" \
+        in ran.stdout

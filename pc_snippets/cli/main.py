@@ -16,11 +16,15 @@ interrupted. Profile values are personal data: they are never printed unless
 from __future__ import annotations
 
 import argparse
+import codecs
 import functools
 import json
 import logging
 import os
+import secrets
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -28,9 +32,10 @@ from typing import IO, Any, NoReturn
 
 from ..core.check import CheckResult, check_profile
 from ..core.example import EXAMPLE_PROFILE
+from ..core.fields import FIELD_RULES, unknown_field_message
 from ..core.phones import check_region
 from ..core.problems import Problem
-from .readers import FORMATS, Format, InputError, Record, read_file
+from .readers import FORMATS, InputError, ReadOptions, Record, read_file
 
 __all__ = ["main"]
 
@@ -54,17 +59,27 @@ class UsageError(Exception):
 # --------------------------------------------------------------------------- helpers
 
 
+def _escape_char(char: str) -> str:
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def _printable(text: str) -> str:
-    """``text`` with control characters escaped, so a file can't drive the terminal.
+    """``text`` with control (and other unprintable) characters escaped as ``\\x1b``,
+    ``\\u202e``..., so a file name, a header or an argument can't drive the terminal.
 
     >>> _printable("kids[0].gender")
     'kids[0].gender'
-    >>> _printable("\\x1b[31mred")
-    '\\\\u001b[31mred'
+    >>> print(_printable("\\x1b[31mred\\u202e"))
+    \\x1b[31mred\\u202e
     """
     if text.isprintable():
         return text
-    return json.dumps(text)[1:-1]
+    return "".join(map(_escape_char, text))
 
 
 def check_record(data: Any, phone_region: str | None = None) -> CheckResult:
@@ -172,12 +187,43 @@ def _plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
-def _input_error(path: str, error: InputError) -> str:
-    return f"{PROG}: {_printable(path)}: {error.describe()}"
+def _input_error(path: str, error: InputError, stopped: str = "") -> str:
+    message = f"{PROG}: {_printable(path)}: {error.describe()}"
+    if stopped and error.line:
+        message += f" ({stopped} at line {error.line:,})"
+    return message
 
 
-def _records(path: str, file_format: Format | None) -> Iterator[Record]:
-    yield from read_file(path, file_format)
+_KNOWN_FIELDS = frozenset(FIELD_RULES)
+HeaderProblems = list[tuple[int, Problem]]  # (column number, problem) of a CSV header
+
+
+def header_problems(columns: list[tuple[int, str]]) -> HeaderProblems:
+    """The problems of CSV columns that are not profile fields, one per column.
+
+    >>> header_problems([(2, "First Name")])[0][1].message
+    "unknown field; did you mean 'first_name'?"
+    """
+    return [(column, Problem(name, "unknown_field", unknown_field_message(name, FIELD_RULES)))
+            for column, name in columns]
+
+
+def _options(args: argparse.Namespace, on_header: Any = None) -> ReadOptions:
+    return ReadOptions(
+        encoding=args.encoding, delimiter=args.delimiter, rename=args.rename_map,
+        missing=args.missing_set, known=_KNOWN_FIELDS, on_header=on_header,
+    )
+
+
+def _records(
+    path: str, args: argparse.Namespace, on_header: Any = None
+) -> Iterator[Record]:
+    yield from read_file(path, args.input_format, _options(args, on_header))
+
+
+def _header_line(path: str, column: int, problem: Problem) -> str:
+    return (f"{_printable(path)}:1: header column {column}: {_printable(problem.field)} "
+            f"[{problem.code}] {problem.message}")
 
 
 # --------------------------------------------------------------------------- check
@@ -200,16 +246,22 @@ class TextReport:
             lines.append(line + "\n")
         self.out.write("".join(lines))
 
-    def error(self, path: str, error: InputError) -> None:
-        sys.stderr.write(_input_error(path, error) + "\n")
+    def header(self, path: str, problems: HeaderProblems) -> None:
+        self.out.write("".join(_header_line(path, column, problem) + " (once for the column)\n"
+                               for column, problem in problems))
 
-    def finish(self, summary: dict[str, int]) -> None:
+    def error(self, path: str, error: InputError) -> None:
+        sys.stderr.write(_input_error(path, error, "checking of this file stopped") + "\n")
+
+    def finish(self, summary: dict[str, int], header_problems: int = 0) -> None:
         message = (
             f"checked {_plural(summary['profiles'], 'profile')} in "
             f"{_plural(summary['files'], 'file')}: "
-            f"{_plural(summary['problems'], 'problem')} in "
+            f"{_plural(summary['problems'] - header_problems, 'problem')} in "
             f"{_plural(summary['profiles_with_problems'], 'profile')}"
         )
+        if header_problems:
+            message += f", {_plural(header_problems, 'problem')} in CSV headers"
         if summary["unreadable_files"]:
             message += f"; {_plural(summary['unreadable_files'], 'file')} could not be read"
         sys.stderr.write(message + "\n")
@@ -245,13 +297,24 @@ class JsonReport:
             self.out.write(("\n  " if self.first else ",\n  ") + json.dumps(item, default=str))
             self.first = False
 
+    def header(self, path: str, problems: HeaderProblems) -> None:
+        for column, problem in problems:
+            item: dict[str, Any] = {
+                "file": path, "record": None, "line": 1, "column": column,
+                "field": problem.field, "code": problem.code, "message": problem.message,
+            }
+            if self.show_values:
+                item["value"] = None
+            self.out.write(("\n  " if self.first else ",\n  ") + json.dumps(item))
+            self.first = False
+
     def error(self, path: str, error: InputError) -> None:
         self.errors.append(
             {"file": path, "line": error.line or None, "column": error.column or None,
              "message": error.message}
         )
 
-    def finish(self, summary: dict[str, int]) -> None:
+    def finish(self, summary: dict[str, int], header_problems: int = 0) -> None:
         self.out.write(("\n" if not self.first else "") + "],\n")
         self.out.write(f' "errors": {json.dumps(self.errors)},\n')
         self.out.write(f' "summary": {json.dumps(summary)}}}\n')
@@ -268,11 +331,20 @@ def cmd_check(args: argparse.Namespace) -> int:
                "unreadable_files": 0}
     check = functools.partial(check_record, phone_region=args.phone_region)
     tick = progress.tick
+    in_headers = 0
+
+    def on_header(columns: list[tuple[int, str]]) -> None:
+        nonlocal in_headers
+        problems = header_problems(columns)
+        in_headers += len(problems)
+        summary["problems"] += len(problems)
+        report.header(path, problems)
+
     try:
         for path in args.files:
             summary["files"] += 1
             try:
-                for record in _records(path, args.input_format):
+                for record in _records(path, args, on_header):
                     result = check(record.data)
                     tick()
                     if result.problems:
@@ -286,7 +358,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     finally:
         progress.clear()
     summary["profiles"] = progress.count
-    report.finish(summary)
+    report.finish(summary, in_headers)
     if summary["unreadable_files"]:
         return EXIT_USAGE
     return EXIT_PROBLEMS if summary["problems"] else EXIT_OK
@@ -309,21 +381,49 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     _check_nonce(args.nonce)
     status = EXIT_OK
-    for record in _records(args.file, args.input_format):
-        result = check_record(record.data, args.phone_region)
-        where = f"{_printable(args.file)}:{record.line}: record {record.number}"
-        for problem in result.problems:
-            action = "refused (--strict)" if args.strict else "dropped"
-            sys.stderr.write(f"{where}: {_printable(problem.field)} [{problem.code}] "
-                             f"{problem.message} ({action})\n")
-        if args.strict and result.problems:
+    strict = args.strict
+    action = "refused (--strict)" if strict else "dropped"
+    unknown_columns = False
+
+    def on_header(columns: list[tuple[int, str]]) -> None:
+        nonlocal status, unknown_columns
+        unknown_columns = True
+        if strict:
             status = EXIT_PROBLEMS
-            continue
-        snippet = render_profile_set(result, nonce=args.nonce)
-        if not snippet:
-            sys.stderr.write(f"{where}: nothing valid to send, no snippet\n")
-            continue
-        sys.stdout.write(snippet + "\n")
+        for column, problem in header_problems(columns):
+            sys.stderr.write(f"{_header_line(args.file, column, problem)} (column not read)\n")
+
+    refused_for_columns = 0
+    # Snippets wait in a spool (memory, then a temporary file) until the whole
+    # input has been read: unreadable input at line N prints no snippet at all.
+    with tempfile.SpooledTemporaryFile(max_size=16 << 20, mode="w+", encoding="utf-8",
+                                       newline="") as spool:
+        try:
+            for record in _records(args.file, args, on_header):
+                result = check_record(record.data, args.phone_region)
+                where = f"{_printable(args.file)}:{record.line}: record {record.number}"
+                for problem in result.problems:
+                    sys.stderr.write(f"{where}: {_printable(problem.field)} [{problem.code}] "
+                                     f"{problem.message} ({action})\n")
+                if strict and (result.problems or record.dropped):
+                    status = EXIT_PROBLEMS
+                    refused_for_columns += not result.problems
+                    continue
+                snippet = render_profile_set(result, nonce=args.nonce)
+                if not snippet:
+                    sys.stderr.write(f"{where}: nothing valid to send, no snippet\n")
+                    continue
+                spool.write(snippet + "\n")
+        except InputError as error:
+            sys.stderr.write(_input_error(args.file, error, "stopped") + "; no snippets were "
+                             "printed\n")
+            return EXIT_USAGE
+        if refused_for_columns:
+            sys.stderr.write(f"{_printable(args.file)}: "
+                             f"{_plural(refused_for_columns, 'profile')} refused (--strict): "
+                             "values in the CSV columns above that are not profile fields\n")
+        spool.seek(0)
+        shutil.copyfileobj(spool, sys.stdout, 1 << 16)
     return status
 
 
@@ -343,6 +443,50 @@ def _page_output(requested: str | None, many: bool) -> Path:
     return path
 
 
+def _write_one_page(write_page: Any, builder: Any, result: CheckResult, path: Path) -> None:
+    try:
+        write_page(builder, result, path)
+    except BaseException:
+        # The page is written to .NAME.tmp and renamed: never leave that behind.
+        path.with_name(f".{path.name}.tmp").unlink(missing_ok=True)
+        raise
+
+
+def _write_whole_site(
+    write_site: Any, builder: Any, results: Iterator[tuple[int, CheckResult]], target: Path
+) -> tuple[Path, int]:
+    """``write_site`` into a hidden folder next to ``target``, moved into place at the end.
+
+    Unreadable input (or Ctrl-C) halfway leaves nothing behind: neither a partial
+    site nor the hidden folder, nor parent folders made for it.
+    """
+    created: list[Path] = []
+    parent = target.absolute().parent
+    while not parent.exists():
+        created.append(parent)
+        parent = parent.parent
+    target.absolute().parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.absolute().parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    temporary.mkdir()
+    try:
+        index, count = write_site(builder, results, temporary)
+        try:
+            os.replace(temporary, target)  # target missing or an empty folder: one step
+        except OSError:
+            for entry in os.scandir(temporary):  # an existing site: file by file
+                os.replace(entry.path, target / entry.name)
+            temporary.rmdir()
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        for folder in created:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    return target / index.name, count
+
+
 def cmd_page(args: argparse.Namespace) -> int:
     from .page import PageBuilder, write_page, write_site
 
@@ -355,7 +499,14 @@ def cmd_page(args: argparse.Namespace) -> int:
         records: Iterator[Record] = iter([Record(1, 1, EXAMPLE_PROFILE)])
     else:
         source = _printable(args.file)
-        records = _records(args.file, args.input_format)
+        path_name = args.file
+
+        def on_header(columns: list[tuple[int, str]]) -> None:
+            for column, problem in header_problems(columns):
+                sys.stderr.write(f"{_header_line(path_name, column, problem)} "
+                                 "(column not read)\n")
+
+        records = _records(args.file, args, on_header)
     progress = Progress(sys.stderr, "wrote")
     problems = 0
 
@@ -368,30 +519,35 @@ def cmd_page(args: argparse.Namespace) -> int:
             yield record.number, result
 
     results = checked()
-    first = next(results, None)
-    if first is None:
-        raise UsageError(f"{source}: no profiles found")
-    second = next(results, None)
     try:
-        if second is None:
-            path = _page_output(args.output, many=False)
-            write_page(builder, first[1], path)
-            written = path
-            count = 1
-        else:
-            path = _page_output(args.output, many=True)
+        try:
+            first = next(results, None)
+            if first is None:
+                raise UsageError(f"{source}: no profiles found")
+            second = next(results, None)
+            if second is None:
+                path = _page_output(args.output, many=False)
+                _write_one_page(write_page, builder, first[1], path)
+                written = path
+                count = 1
+            else:
+                path = _page_output(args.output, many=True)
 
-            def everything() -> Iterator[tuple[int, CheckResult]]:
-                yield first
-                yield second
-                yield from results
+                def everything() -> Iterator[tuple[int, CheckResult]]:
+                    yield first
+                    yield second
+                    yield from results
 
-            written, count = write_site(builder, everything(), path)
-    finally:
-        progress.clear()
+                written, count = _write_whole_site(write_site, builder, everything(), path)
+        finally:
+            progress.clear()
+    except InputError as error:
+        sys.stderr.write(_input_error(args.file, error, "stopped") + "; no pages were "
+                         "written\n")
+        return EXIT_USAGE
     mode = f"live, shop {args.shop_id}" if args.shop_id else "offline recorder"
     what = "test page" if count == 1 else f"{count:,} test pages and an index"
-    print(f"wrote {what} ({mode}) for {source}: {written}")
+    print(f"wrote {what} ({mode}) for {source}: {_printable(str(written))}")
     print(f"open it in a browser: {written.resolve().as_uri()}")
     if problems:
         sys.stderr.write(f"{_plural(problems, 'problem')} found; the page shows which fields "
@@ -416,8 +572,81 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # argparse's own wording, plus a pointer to the help (exit code 2 as usual).
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n"
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_printable(message)}\n"
                               f"Try '{self.prog} --help' for more information.\n")
+
+
+_DELIMITER_NAMES = {",": ",", ";": ";", "tab": "\t", "\\t": "\t", "\t": "\t", "|": "|"}
+
+
+def _delimiter(text: str) -> str:
+    """``--delimiter``'s value: ``,`` ``;`` ``tab`` (or ``\\t``) or ``|``."""
+    try:
+        return _DELIMITER_NAMES[text.lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError("use one of: , ; tab |") from None
+
+
+def _encoding(text: str) -> str:
+    """``--encoding``'s value: a text encoding Python knows (UTF-8 also skips a BOM)."""
+    try:
+        name = codecs.lookup(text).name
+        "".encode(name)  # "base64", "rot13" ...: codecs, but not text encodings
+        b"".decode(name)
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"unknown text encoding {_printable(text)!r} (try utf-8, cp1251, cp1252, latin-1, "
+            "utf-16)") from None
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def _rename(text: str) -> tuple[str, str]:
+    """``--rename OLD=NEW`` (split at the last ``=``: field names have none)."""
+    old, equals, new = text.rpartition("=")
+    if not equals or not old.strip() or not new.strip():
+        raise argparse.ArgumentTypeError("write it as OLD=NEW, e.g. 'First Name=first_name'")
+    return old.strip(), new.strip()
+
+
+def _rename_map(args: argparse.Namespace) -> dict[str, str]:
+    """``--rename`` pairs and ``--rename-file`` (a JSON object) as one old -> new map."""
+    pairs: list[tuple[str, str, str]] = []
+    if args.rename_file is not None:
+        where = f"--rename-file {_printable(args.rename_file)}"
+        try:
+            with open(args.rename_file, encoding="utf-8-sig") as handle:
+                loaded = json.load(handle)
+        except OSError as exc:
+            raise UsageError(f"{where}: {exc.strerror or 'cannot read'}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{where}: not UTF-8 text") from None
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{where}: line {exc.lineno}, column {exc.colno}: bad JSON: "
+                             f"{exc.msg}") from None
+        if not isinstance(loaded, dict) or not all(
+            isinstance(key, str) and isinstance(value, str) and key.strip() and value.strip()
+            for key, value in loaded.items()
+        ):
+            raise UsageError(f'{where}: must be a JSON object of names, '
+                             '{"Old Name": "new_name", ...}')
+        pairs += [(key.strip(), value.strip(), where) for key, value in loaded.items()]
+    pairs += [(old, new, "--rename") for old, new in args.rename]
+    out: dict[str, str] = {}
+    for old, new, where in pairs:
+        if out.get(old, new) != new:
+            raise UsageError(f"{where}: {_printable(old)!r} is renamed twice, to "
+                             f"{_printable(out[old])!r} and {_printable(new)!r}")
+        out[old] = new
+    return out
+
+
+def _missing_set(values: list[str]) -> frozenset[str]:
+    """``--missing`` values (comma-separated, repeatable), trimmed and case-folded."""
+    out = {part.strip().casefold() for value in values for part in value.split(",")}
+    out.discard("")
+    if values and not out:
+        raise UsageError("--missing: give the values that mean 'no value', e.g. 'N/A,NULL,-'")
+    return frozenset(out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -444,6 +673,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--phone-region", metavar="REGION", type=_phone_region, default=None,
         help="read phones without an international prefix as national numbers of this "
              "ISO 3166-1 alpha-2 region (RU, US, GB ...); default: as written",
+    )
+    input_format.add_argument(
+        "--encoding", metavar="NAME", type=_encoding, default="utf-8-sig",
+        help="text encoding of the file (default: utf-8, a BOM is skipped); e.g. cp1251, "
+             "cp1252, latin-1, utf-16",
+    )
+    input_format.add_argument(
+        "--delimiter", metavar="CHAR", type=_delimiter, default=None,
+        help="CSV delimiter: , ; tab or | (default: recognised from the first lines)",
+    )
+    input_format.add_argument(
+        "--rename", metavar="OLD=NEW", type=_rename, action="append", default=[],
+        help="read the CSV column (or top-level JSON key) OLD as the field NEW, e.g. "
+             "--rename 'First Name=first_name' (repeatable)",
+    )
+    input_format.add_argument(
+        "--rename-file", metavar="PATH", default=None,
+        help='renames from a JSON object file: {"First Name": "first_name", ...}',
+    )
+    input_format.add_argument(
+        "--missing", metavar="VALUES", action="append", default=[],
+        help="comma-separated values that mean 'no value', e.g. 'N/A,NULL,-' (compared "
+             "trimmed, in any letter case; such values are left out, not reported)",
     )
 
     check = commands.add_parser(
@@ -504,6 +756,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
+        if hasattr(args, "rename"):
+            args.rename_map = _rename_map(args)
+            args.missing_set = _missing_set(args.missing)
         code: int = args.run(args)
         sys.stdout.flush()
         return code
@@ -522,7 +777,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_PROBLEMS
     except OSError as exc:
-        name = f"{exc.filename}: " if exc.filename else ""
+        name = f"{_printable(str(exc.filename))}: " if exc.filename else ""
         sys.stderr.write(f"{PROG}: error: {name}{exc.strerror or type(exc).__name__}\n")
         return EXIT_USAGE
     except Exception as exc:  # a bug, not a user mistake: still no traceback full of data

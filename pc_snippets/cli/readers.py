@@ -14,18 +14,23 @@ never quotes the file's content (it may be personal data).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import json
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
 __all__ = [
+    "DELIMITERS",
     "FORMATS",
     "InputError",
+    "ReadOptions",
     "Record",
+    "detect_delimiter",
     "detect_format",
     "read_csv",
     "read_file",
@@ -56,6 +61,9 @@ _MAX_RECORD = 1 << 26  # 64 MiB
 _CSV_NUMBERS = frozenset({"age", "loyalty_bonuses", "loyalty_bonuses_to_next_level"})
 _CSV_FLAGS = frozenset({"bought_something"})
 _CSV_TRUE = frozenset({"true"})
+#: The CSV delimiters recognised from the content (Excel writes ``;`` in most of Europe).
+DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_LINES = 20  # lines looked at to recognise the delimiter
 _CSV_FALSE = frozenset({"false"})
 
 
@@ -65,11 +73,43 @@ class Record:
 
     ``number`` counts records from 1; ``line`` is the line the record starts on;
     ``data`` is what the file holds (normally a dict, but anything JSON allows).
+    ``dropped`` is true when a CSV row had a value in a column that is not a
+    profile field (the column is reported once, by ``ReadOptions.on_header``).
     """
 
     number: int
     line: int
     data: Any
+    dropped: bool = False
+
+
+#: ``on_header(columns)``: the CSV header's unknown columns, as (column number, name).
+HeaderHook = Callable[[list[tuple[int, str]]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to read a file (the command's ``--encoding``, ``--delimiter``, ``--rename``,
+    ``--missing``).
+
+    - ``encoding``: a Python codec name; UTF-8 accepts (and skips) a byte order mark.
+    - ``delimiter``: the CSV delimiter; ``None`` recognises it from the first lines.
+    - ``rename``: old name -> new name, for CSV header names and top-level JSON keys.
+    - ``missing``: text values meaning "no value", compared after trimming and
+      case-folding (``casefold()``): such values are left out, in CSV and JSON.
+    - ``known``: if given, CSV columns whose (renamed) name is not in it are not
+      read; ``on_header`` is called once with them, before the first row.
+    """
+
+    encoding: str = "utf-8-sig"
+    delimiter: str | None = None
+    rename: Mapping[str, str] = field(default_factory=dict)
+    missing: frozenset[str] = frozenset()
+    known: frozenset[str] | None = None
+    on_header: HeaderHook | None = None
+
+
+_DEFAULT_OPTIONS = ReadOptions()
 
 
 class InputError(Exception):
@@ -109,10 +149,6 @@ def _json_error(
     return InputError(f"bad JSON: {exc.msg}", line=exc.lineno + line_offset, column=column)
 
 
-def _decode_error(exc: UnicodeDecodeError, line: int) -> InputError:
-    return InputError("the file is not UTF-8 text", line=line)
-
-
 def _line_error(line: str, line_number: int) -> InputError:
     # Decoded again without the line ending, so "unexpected end" points into
     # the line rather than at the start of the next one.
@@ -142,29 +178,26 @@ def read_jsonl(stream: IO[str]) -> Iterator[Record]:
     Only ``\\n``, ``\\r`` and ``\\r\\n`` end a line (U+2028 inside a value does not).
     """
     number = 0
-    line_number = 0
     # The C scanner directly: JSONDecoder.decode adds two regex matches per line,
     # a noticeable share of the time for small records. Anything unusual (leading
     # blanks, trailing text, errors) takes the slow path for an exact message.
     scan = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__
-    try:
-        for line_number, line in enumerate(stream, 1):
-            try:
-                data, end = scan(line, 0)
-                if end != len(line) and not line[end:].isspace():
-                    raise ValueError("trailing data")
-            except StopIteration:
-                if not line or line.isspace():
-                    continue  # a blank line
-                data = _slow_line(line, line_number)
-            except ValueError:
-                data = _slow_line(line, line_number)
-            except RecursionError:
-                raise InputError("bad JSON: nested too deeply", line=line_number) from None
-            number += 1
-            yield Record(number, line_number, data)
-    except UnicodeDecodeError as exc:
-        raise _decode_error(exc, line_number + 1) from None
+    # A UnicodeDecodeError goes up to read_file, which knows the line of the byte.
+    for line_number, line in enumerate(stream, 1):
+        try:
+            data, end = scan(line, 0)
+            if end != len(line) and not line[end:].isspace():
+                raise ValueError("trailing data")
+        except StopIteration:
+            if not line or line.isspace():
+                continue  # a blank line
+            data = _slow_line(line, line_number)
+        except ValueError:
+            data = _slow_line(line, line_number)
+        except RecursionError:
+            raise InputError("bad JSON: nested too deeply", line=line_number) from None
+        number += 1
+        yield Record(number, line_number, data)
 
 
 class _Position:
@@ -195,8 +228,6 @@ def read_json(stream: IO[str]) -> Iterator[Record]:
     """
     try:
         yield from _read_json(stream)
-    except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text") from None
     except RecursionError:
         raise InputError("bad JSON: nested too deeply") from None
 
@@ -358,16 +389,56 @@ def _coercers(header: list[str]) -> list[Callable[[str], Any] | None]:
     return out
 
 
-def read_csv(stream: IO[str]) -> Iterator[Record]:
+def detect_delimiter(lines: list[str]) -> str:
+    """The CSV delimiter (``,`` ``;`` tab ``|``) of a file starting with ``lines``.
+
+    Each candidate parses the lines (quotes respected, so a quoted ``;`` inside a
+    comma-separated file does not count); the winner splits the header into at
+    least two columns and gives the most rows of the header's width. A
+    one-column file is comma-separated.
+
+    >>> detect_delimiter(['email;first_name\n', '"a@b.co";"Smith; John"\n'])
+    ';'
+    >>> detect_delimiter(['"x;y",email\n', '"1;2",a@b.co\n'])
+    ','
+    """
+    best = (-1, 0)
+    chosen = ","
+    for delimiter in DELIMITERS:
+        try:
+            rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(row) == width for row in rows[1:]), width)
+        if score > best:
+            best, chosen = score, delimiter
+    return chosen
+
+
+def _missing(text: str, missing: frozenset[str]) -> bool:
+    return text.strip().casefold() in missing
+
+
+def read_csv(stream: IO[str], options: ReadOptions = _DEFAULT_OPTIONS) -> Iterator[Record]:
     """CSV with a header row of field names; one profile per row.
 
     Cells are text, so ``age`` and ``loyalty_bonuses*`` become numbers and
     ``bought_something`` becomes ``true``/``false`` (any case); a cell that does
-    not convert is passed on as text and the check reports it. Empty cells are
-    omitted (never sent as empty values). Nested fields (``kids``, ``auto``)
-    cannot be written in CSV.
+    not convert is passed on as text and the check reports it. Empty cells (and
+    ``options.missing`` ones) are omitted (never sent as empty values). Nested
+    fields (``kids``, ``auto``) cannot be written in CSV. The delimiter is
+    ``options.delimiter``, else recognised from the first lines.
     """
-    reader = csv.reader(stream, strict=True)
+    delimiter = options.delimiter
+    lines: Iterator[str] = iter(stream)
+    if delimiter is None:
+        head = list(itertools.islice(stream, _SNIFF_LINES))
+        delimiter = detect_delimiter(head)
+        lines = itertools.chain(head, stream)
+    reader = csv.reader(lines, strict=True, delimiter=delimiter)
     line = 0
     try:
         try:
@@ -375,19 +446,33 @@ def read_csv(stream: IO[str]) -> Iterator[Record]:
         except StopIteration:
             return
         line = reader.line_num
-        header = [name.strip() for name in header]
+        original = [name.strip() for name in header]
+        rename = options.rename
+        header = [rename.get(name, name) for name in original]
         if not any(header):
             raise InputError("the CSV header row is empty", line=1)
-        seen: set[str] = set()
+        seen: dict[str, int] = {}
         for column, name in enumerate(header, 1):
             if not name:
                 raise InputError("the CSV header has an empty column name", line=1, column=column)
             if name in seen:
-                raise InputError("the CSV header names a column twice", line=1, column=column)
-            seen.add(name)
+                renamed = " (after --rename)" if original[column - 1] != name or original[
+                    seen[name] - 1] != name else ""
+                raise InputError(f"the CSV header names a column twice{renamed}: columns "
+                                 f"{seen[name]} and {column}", line=1, column=column)
+            seen[name] = column
+        known = options.known
+        unknown = ([(column, name) for column, name in enumerate(header, 1) if name not in known]
+                   if known is not None else [])
+        if unknown and options.on_header is not None:
+            options.on_header(unknown)
         coercers = _coercers(header)
-        columns = list(zip(header, coercers, strict=True))
         width = len(header)
+        missing = options.missing
+        if unknown or missing:
+            yield from _csv_rows(reader, header, coercers, width, line, unknown, missing)
+            return
+        columns = list(zip(header, coercers, strict=True))
         number = 0
         for row in reader:
             start = line + 1
@@ -407,8 +492,68 @@ def read_csv(stream: IO[str]) -> Iterator[Record]:
             yield Record(number, start, data)
     except csv.Error as exc:
         raise InputError(f"bad CSV: {exc}", line=reader.line_num) from None
-    except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text", line=line + 1) from None
+
+
+def _csv_rows(
+    reader: Any,
+    header: list[str],
+    coercers: list[Callable[[str], Any] | None],
+    width: int,
+    line: int,
+    unknown: list[tuple[int, str]],
+    missing: frozenset[str],
+) -> Iterator[Record]:
+    # The rows when some columns are not read or some values mean "missing".
+    skipped = {column - 1 for column, _ in unknown}
+    columns = [(name, coerce, index not in skipped)
+               for index, (name, coerce) in enumerate(zip(header, coercers, strict=True))]
+    number = 0
+    for row in reader:
+        start = line + 1
+        line = reader.line_num
+        if not row:
+            continue
+        if len(row) > width:
+            raise InputError(
+                f"the row has {len(row)} cells but the header has {width} columns", line=start
+            )
+        data: dict[str, Any] = {}
+        dropped = False
+        for (name, coerce, keep), cell in zip(columns, row, strict=False):
+            cell = cell.strip()
+            if not cell or (missing and cell.casefold() in missing):
+                continue
+            if not keep:
+                dropped = True
+            else:
+                data[name] = coerce(cell) if coerce is not None else cell
+        number += 1
+        yield Record(number, start, data, dropped)
+
+
+def _clean_value(value: Any, missing: frozenset[str]) -> Any:
+    # Dicts (at any depth, also inside lists) lose their "missing" text values.
+    if isinstance(value, dict):
+        return {key: _clean_value(item, missing) for key, item in value.items()
+                if not (isinstance(item, str) and _missing(item, missing))}
+    if isinstance(value, list):
+        return [_clean_value(item, missing) for item in value]
+    return value
+
+
+def _cleaned(records: Iterator[Record], options: ReadOptions) -> Iterator[Record]:
+    """JSON records with ``options.rename`` applied to their keys and missing values left out."""
+    rename = options.rename
+    missing = options.missing
+    for record in records:
+        data = record.data
+        if isinstance(data, dict):
+            if rename:
+                data = {rename.get(key, key): value for key, value in data.items()}
+            if missing:
+                data = _clean_value(data, missing)
+            record.data = data
+        yield record
 
 
 def detect_format(path: str, first_line: str) -> Format:
@@ -440,18 +585,116 @@ def detect_format(path: str, first_line: str) -> Format:
     return "csv"
 
 
+class _LineCounter(io.BufferedIOBase):
+    """The binary stream under the text decoder: checks that it decodes, counts lines.
+
+    Decoding is buffered, so a decode error inside ``TextIOWrapper`` would lose the
+    good lines before the bad byte in the same chunk (and their line count). So each
+    chunk is decoded here first: at an undecodable byte, only the lines before the
+    byte's line are handed on, then the stream ends, and :attr:`failure` gives the
+    byte's true line.
+    """
+
+    def __init__(self, raw: io.BufferedReader, encoding: str) -> None:
+        super().__init__()
+        self.raw = raw
+        self.lines = 0  # line breaks in the bytes handed out
+        self.boundary = b""  # the last byte handed out
+        self.failure = 0  # the line of the first undecodable byte, once found
+        self.checker = codecs.getincrementaldecoder(encoding)("strict")
+        name = codecs.lookup(encoding).name
+        plain = "utf-8" if name == "utf-8-sig" else name  # "".encode adds no BOM then
+        # Line breaks are counted in bytes when the encoding writes them as ASCII.
+        self.ascii = "\r\n,;az".encode(plain) == b"\r\n,;az"
+        # Otherwise (UTF-16 ...) in text, decoded a second time by a decoder that
+        # keeps its state across the bad byte.
+        self.counter = (None if self.ascii
+                        else codecs.getincrementaldecoder(encoding)("replace"))
+        self.text_boundary = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def _breaks(self, data: bytes, text: str) -> int:
+        # Line breaks (\n, \r\n, \r) in ``data`` (decoded: ``text``).
+        if self.ascii:
+            breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+            if self.boundary == b"\r" and data.startswith(b"\n"):
+                breaks -= 1  # a \r\n split between two chunks
+            return breaks
+        breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+        if self.text_boundary == "\r" and text.startswith("\n"):
+            breaks -= 1
+        if text:
+            self.text_boundary = text[-1]
+        return breaks
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._take(self.raw.read(size), final=size is None or size < 0)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._take(self.raw.read1(size), final=False)
+
+    def _take(self, data: bytes, final: bool) -> bytes:
+        if self.failure:
+            return b""  # the stream ends before the bad byte's line
+        try:
+            text = self.checker.decode(data, final or not data)
+        except UnicodeDecodeError as exc:
+            # exc.object is the decoder's input: bytes kept from before, then data.
+            good = data[: max(0, exc.start - (len(exc.object) - len(data)))]
+            if self.ascii:
+                self.failure = self.lines + self._breaks(good, "") + 1
+                # Hand on the lines before the bad byte's line (its start may be in
+                # an earlier chunk: then read_file drops the part already handed on).
+                return good[: max(good.rfind(b"\n"), good.rfind(b"\r")) + 1]
+            assert self.counter is not None
+            self.failure = self.lines + self._breaks(good, self.counter.decode(good)) + 1
+            return b""
+        if self.counter is not None:
+            text = self.counter.decode(data)  # the same, but never raising
+        self.lines += self._breaks(data, text)
+        if data:
+            self.boundary = data[-1:]
+        return data
+
+
+def encoding_label(encoding: str) -> str:
+    """How messages name an encoding: ``UTF-8`` or the codec's name.
+
+    >>> encoding_label("utf-8-sig"), encoding_label("CP1251")
+    ('UTF-8', 'cp1251')
+    """
+    name = codecs.lookup(encoding).name
+    return "UTF-8" if name in ("utf-8", "utf-8-sig") else name
+
+
+def _decode_error(line: int, encoding: str) -> InputError:
+    # Says where, never which byte (the text around it may be personal data).
+    label = encoding_label(encoding)
+    if label == "UTF-8":
+        hint = ("if the file was saved in another encoding, give it with --encoding "
+                "(e.g. --encoding cp1251 for Cyrillic Windows, cp1252 for Western Windows)")
+    else:
+        hint = "is --encoding right?"
+    return InputError(f"the file is not {label} text (a byte that {label} cannot decode); "
+                      f"{hint}", line=line)
+
+
 _READERS: dict[Format, Callable[[IO[str]], Iterator[Record]]] = {
     "json": read_json,
     "jsonl": read_jsonl,
-    "csv": read_csv,
 }
 
 
-def read_file(path: str, file_format: Format | None = None) -> Iterator[Record]:
+def read_file(
+    path: str, file_format: Format | None = None, options: ReadOptions = _DEFAULT_OPTIONS
+) -> Iterator[Record]:
     """Open ``path`` (``"-"`` is standard input) and yield its records.
 
     ``file_format`` overrides detection. Missing or unreadable files raise
-    :class:`InputError`. A UTF-8 byte order mark is ignored.
+    :class:`InputError`; so does a byte the encoding cannot decode (with its
+    true line). A UTF-8 byte order mark is ignored.
     """
     import sys
 
@@ -469,18 +712,38 @@ def read_file(path: str, file_format: Format | None = None) -> Iterator[Record]:
             raise InputError("permission denied") from None
         except OSError as exc:
             raise InputError(f"cannot open: {exc.strerror or 'error'}") from None
+    encoding = options.encoding
+    counter = _LineCounter(raw, encoding)
     try:
         if file_format is None:
             extension = os.path.splitext(path)[1].lower()
             file_format = _EXTENSIONS.get(extension)
         if file_format is None:
             # Peek (without consuming) at the start to recognise the format.
-            head = raw.peek(_CHUNK)[:_CHUNK].decode("utf-8-sig", errors="replace")
-            file_format = _sniff(head)
+            head = raw.peek(_CHUNK)[:_CHUNK].decode(encoding, errors="replace")
+            file_format = _sniff(head.removeprefix("\ufeff"))
         # newline="": lines end at "\n", "\r\n" or "\r" only (never U+2028), and the
         # csv module needs the line endings untouched.
-        stream = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        yield from _READERS[file_format](stream)
+        stream = io.TextIOWrapper(counter, encoding=encoding, newline="")  # type: ignore[type-var]
+        if file_format == "csv":
+            records = read_csv(stream, options)
+        elif options.rename or options.missing:
+            records = _cleaned(_READERS[file_format](stream), options)
+        else:
+            records = _READERS[file_format](stream)
+        try:
+            for record in records:
+                if counter.failure and record.line >= counter.failure:
+                    break  # the start of the bad byte's line: not a record
+                yield record
+        except InputError:
+            if not counter.failure:
+                raise
+            # The input seemed to end (or broke) at the bad byte's line.
+        if counter.failure:
+            raise _decode_error(counter.failure, encoding)
+    except UnicodeDecodeError:
+        raise _decode_error(counter.failure, encoding) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or 'error'}") from None
     finally:
