@@ -40,6 +40,7 @@ from .guard import (
     PLACEHOLDER_BIRTHDAYS,
     phone_may_be_placeholder,
 )
+from .phones import read_as_international
 from .serialize import MAX_SAFE_INTEGER
 
 __all__ = ["EMAIL_AS_SENT", "SENT_AS_IS", "read_profile"]
@@ -103,10 +104,12 @@ SENT_AS_IS: dict[f.Normaliser, str] = {
         "type(v) is str and len(v) <= 254 and not ctx.guard.placeholder_domains"
         " and EMAIL_AS_SENT.fullmatch(v) is not None"
     ),
-    # With a phone region every number is read by the region's rules (phones.py).
+    # With a phone region, digits are sent as they are only if the region's
+    # reading of them (phones.py) is those same digits.
     f.phone: (
         "type(v) is str and 7 <= len(v) <= 15 and v.isascii() and v.isdigit()"
-        ' and v[0] != "0" and ctx.phone_region is None and not PHONE_MAY_BE_PLACEHOLDER(v)'
+        ' and v[0] != "0" and not PHONE_MAY_BE_PLACEHOLDER(v)'
+        " and (ctx.phone_region is None or READ_AS_INTERNATIONAL(v, ctx.phone_region) == v)"
     ),
     f.gender: '(v == "m" or v == "f") and type(v) is str',
     f.birthday: (
@@ -126,6 +129,7 @@ _NAMESPACE: dict[str, Any] = {
     "ASCENDING": _ASCENDING, "DESCENDING": _DESCENDING, "EMAIL_AS_SENT": EMAIL_AS_SENT,
     "VEHICLE_ID": f._VEHICLE_ID, "real_date": real_date,
     "PHONE_MAY_BE_PLACEHOLDER": phone_may_be_placeholder,
+    "READ_AS_INTERNATIONAL": read_as_international,
 }
 # Reads a record's fields: (copies of list fields, names the reference must
 # decide or None, how many fields were present and not None).
