@@ -52,6 +52,7 @@ from pc_snippets import (
     render_init,
     render_profile_get,
     render_profile_set,
+    render_track,
 )
 from pc_snippets.core.logs import PROBLEM_LOG
 
@@ -61,6 +62,17 @@ LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "pt_BR", "nl_NL
 # Locales whose names are written in other scripts or with diacritics.
 NON_ASCII_LOCALES = ["ru_RU", "uk_UA", "el_GR", "ja_JP", "zh_CN", "ko_KR", "hi_IN", "ar_AA",
                      "he_IL", "th_TH", "cs_CZ", "de_DE"]
+
+
+#: A purchase of ten products, as a shop's order page has it (issue 13's benchmark).
+ORDER: dict[str, Any] = {
+    "order": "N-000123", "order_price": 1234.5, "email": "john.doe@examplemail.com",
+    "phone": "79129549656", "promocode": "SPRING", "delivery_type": "courier",
+    "payment_type": "card", "products": [
+        {"id": f"SKU-{n:05d}", "price": 19.9 + n, "amount": 1 + n % 3, "line_id": f"L{n}"}
+        for n in range(10)
+    ],
+}
 
 
 def seed_profile() -> dict[str, Any]:
@@ -322,6 +334,9 @@ def _run(args: argparse.Namespace, log_path: Path) -> int:
             args.number, 1, 1.0),
         "70% repeat, 30% new, 20% one problem": (
             over(views, render_profile_set), over(views, json_script), 1, len(views), 0.9),
+        "render_track purchase, 10 products": (
+            lambda: render_track("purchase", ORDER), lambda: json_script(ORDER),
+            args.number, 1, 1.0),
     }
     timed = paired_rounds({name: row[:3] for name, row in rows.items()}, args.rounds)
     print("render_profile_set against Django's json_script on the same dicts:")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .core.check import CheckResult, check_profile
+from .core.events import EventError, EventResult, check_event, render_track
 from .core.example import EXAMPLE_PROFILE
 from .core.guard import GUARD_RULES, Guard
 from .core.problems import Problem, ProfileError
@@ -26,6 +27,8 @@ __all__ = [
     "GUARD_RULES",
     "RULES",
     "CheckResult",
+    "EventError",
+    "EventResult",
     "Guard",
     "Kid",
     "Problem",
@@ -33,12 +36,14 @@ __all__ = [
     "ProfileError",
     "UnsafeValueError",
     "Vehicle",
+    "check_event",
     "check_profile",
     "dumps_js",
     "render_call",
     "render_init",
     "render_profile_get",
     "render_profile_set",
+    "render_track",
 ]
 
 __version__ = "0.1.0"

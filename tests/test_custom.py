@@ -73,6 +73,8 @@ def test_reserved_keys(key: str) -> None:
     (datetime.time(12, 0), "invalid_custom_value"),
     (float("nan"), "invalid_number"),
     (float("inf"), "invalid_number"),
+    (decimal.Decimal("sNaN"), "invalid_number"),  # float() of it raises ValueError
+    (decimal.Decimal("-Infinity"), "invalid_number"),
     (2**53, "invalid_number"),
     (-(2**53), "invalid_number"),
     ("a\x00", "invalid_text"),

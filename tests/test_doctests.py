@@ -19,6 +19,7 @@ MODULES = [
     "pc_snippets.core.clock",
     "pc_snippets.core.errors",
     "pc_snippets.core.phones",
+    "pc_snippets.core.events",
 ]
 
 

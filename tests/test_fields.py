@@ -261,7 +261,8 @@ def test_numbers(field: str) -> None:
     assert accepted(field, decimal.Decimal("7.25")) == 7.25
     assert accepted(field, decimal.Decimal("10.00")) == 10
     for bad in (-1, -0.5, float("nan"), float("inf"), float("-inf"), True, "12",
-                2**53, decimal.Decimal("NaN")):
+                2**53, decimal.Decimal("NaN"), decimal.Decimal("sNaN"),
+                decimal.Decimal("-Infinity")):
         assert refused(field, bad) == "invalid_number"
 
 

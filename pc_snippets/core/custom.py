@@ -57,6 +57,9 @@ def _scalar(value: Any, ctx: Context) -> Any:
             raise FieldProblem("invalid_number", "integer too large to send exactly")
         return int(value)
     if isinstance(value, (float, decimal.Decimal)):
+        if isinstance(value, decimal.Decimal) and not value.is_finite():
+            # float(Decimal("sNaN")) raises ValueError: refuse it as any non-finite.
+            raise FieldProblem("invalid_number", "expected a finite number")
         as_float = float(value)
         if not math.isfinite(as_float):
             raise FieldProblem("invalid_number", "expected a finite number")

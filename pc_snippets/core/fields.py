@@ -357,6 +357,9 @@ def number(value: Any, ctx: Context) -> int | float:
     if isinstance(value, int):
         result: int | float = int(value)
     else:
+        if isinstance(value, decimal.Decimal) and not value.is_finite():
+            # float(Decimal("sNaN")) raises ValueError: refuse every non-finite first.
+            raise FieldProblem("invalid_number", "expected a finite number")
         as_float = float(value)
         if not math.isfinite(as_float):
             raise FieldProblem("invalid_number", "expected a finite number")

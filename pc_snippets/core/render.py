@@ -120,6 +120,7 @@ def _call(*args: Any) -> str:
 _PROFILE_SET_CALL = _call_head("profile", "set")
 _PROFILE_GET_CALL = _call_head("profile", "get")
 _PROFILE_SET_CODE = _STUB + _PROFILE_SET_CALL
+_TRACK_CODE = _STUB + _call_head("track")
 
 _BASE64_CHARS = string.ascii_letters + string.digits + "+/_-"
 # PersonaClick's API answers 422 to any shop id that is not 30 hexadecimal characters.
@@ -457,6 +458,16 @@ def render_init(
         consent_decision(consent)
     code = _init_code(shop_id, stream, cookieless, consent, spa, api_host, cdn_host, device_id)
     return _script(_nonce_attribute(nonce), code)
+
+
+def render_fresh_track(event: str, payload: Any, nonce_attribute: str, floats: bool) -> Markup:
+    """``personaclick("track", event, payload)`` for data an event check has *just* made.
+
+    Internal (:func:`pc_snippets.render_track` uses it): the payload is bounded and
+    typed by the check, so it is written with ``dumps_js``'s prechecked encoder.
+    """
+    data = dumps_js(payload, prechecked=True, floats=floats)
+    return _script(nonce_attribute, f"{_TRACK_CODE}{dumps_js(event)},{data});", repeats=False)
 
 
 def render_call(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .events import EVENT_RULES
 from .guard import GUARD_RULES
 
 __all__ = ["RULES"]
@@ -34,4 +35,5 @@ RULES: dict[str, str] = {
     "reserved_custom_key": "custom property name that shadows a standard field or a JS name",
     "invalid_custom_value": "custom value not text, number, boolean, date, list or small object",
     **GUARD_RULES,
+    **EVENT_RULES,
 }

@@ -43,7 +43,7 @@ from .guard import (
 from .phones import read_as_international
 from .serialize import MAX_SAFE_INTEGER
 
-__all__ = ["EMAIL_AS_SENT", "SENT_AS_IS", "read_profile"]
+__all__ = ["EMAIL_AS_SENT", "SENT_AS_IS", "generate_entry_test", "read_profile"]
 
 
 def _email_as_sent() -> re.Pattern[str]:
@@ -173,19 +173,28 @@ def _generate(rules: Mapping[str, f.Normaliser], entries: Mapping[f.Normaliser, 
     return test
 
 
-def _generate_entry(rules: Mapping[str, f.Normaliser]) -> EntryTest:
-    """A straight-line test of one list entry: every field present is sent as it is."""
+def generate_entry_test(
+    rules: Mapping[str, f.Normaliser],
+    expressions: Mapping[f.Normaliser, str] | None = None,
+    names: Mapping[str, Any] | None = None,
+) -> EntryTest:
+    """A straight-line test of one record: true if every field present is sent as it is.
+
+    ``expressions`` adds the tests of rules beyond :data:`SENT_AS_IS` (the event
+    rules of :mod:`pc_snippets.core.events`), ``names`` what those refer to.
+    """
+    expressions = {**SENT_AS_IS, **(expressions or {})}
     lines = ["def test(data, ctx):", "    get = data.get", "    present = 0"]
     if any(rule is f.birthday for rule in rules.values()):
         lines.append("    today = ctx.today_iso")
     for name, rule in rules.items():
         lines += [
             f"    v = get({name!r})", "    if v is not None:",
-            f"        if not ({SENT_AS_IS[rule]}):", "            return False",
+            f"        if not ({expressions[rule]}):", "            return False",
             "        present += 1",
         ]
     lines.append("    return present == len(data)")
-    namespace = dict(_NAMESPACE)
+    namespace = {**_NAMESPACE, **(names or {})}
     exec("\n".join(lines), namespace)  # noqa: S102 - constant source text made here
     test: EntryTest = namespace["test"]
     return test
@@ -193,7 +202,7 @@ def _generate_entry(rules: Mapping[str, f.Normaliser]) -> EntryTest:
 
 def _entries(rules: Mapping[str, f.Normaliser]) -> Callable[[Any, f.Context], Any]:
     """The test of a list field (kids, auto): a copy if every entry is as sent, else None."""
-    test_entry = _generate_entry(rules)
+    test_entry = generate_entry_test(rules)
     limit = f.MAX_LIST_LENGTH
 
     def as_sent(value: Any, ctx: f.Context) -> list[dict[str, Any]] | None:
