@@ -27,6 +27,7 @@ from pc_snippets import (
     render_call,
     render_track,
 )
+from pc_snippets.core import fields
 from pc_snippets.core.events import EVENT_RULES, STANDARD_EVENTS
 from tests.oracles import run_snippet
 
@@ -320,12 +321,23 @@ products = st.fixed_dictionaries({}, optional={
     "recommended_by": texts, "ammount": st.just(1)})
 
 
+orders = st.fixed_dictionaries({}, optional={
+    "order": ids, "order_price": numbers, "email": st.sampled_from(
+        ["jane@mail.com", "Jane@Mail.COM", "anonymous@example.com", "a@a.com", "x", ""]) | texts,
+    "phone": st.sampled_from(["79129549656", "+7 912 954 96 56", "0201234567", "1111111111"])
+    | texts, "promocode": texts, "tax_free": st.booleans() | st.just(0), "segment":
+    st.sampled_from(["A", "B", "C", "a", ""]), "order_cash": numbers, "channel": texts,
+    "odrer": st.just("N")})
+
+
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(["view", "cart", "purchase"]), st.lists(products, min_size=1, max_size=3))
-def test_the_record_fast_path_agrees_with_the_reference(event: str, items: list[Any]) -> None:
+@given(st.sampled_from(["view", "cart", "purchase"]), st.lists(products, min_size=1, max_size=3),
+       orders)
+def test_the_record_fast_path_agrees_with_the_reference(event: str, items: list[Any],
+                                                        order: dict[str, Any]) -> None:
     data: Any = items[0] if event == "view" else items
     if event == "purchase":
-        data = {"order": "N-1", "products": items}
+        data = {**order, "products": items}
     fast, reference = check_event(event, data), reference_event(event, data)
     assert repr(fast.payload) == repr(reference.payload)
     assert fast.problems == reference.problems
@@ -344,3 +356,7 @@ def test_a_clean_record_takes_the_fast_path() -> None:
     assert test(item, None)
     assert not test({**item, "amount": 0}, None)
     assert not test({**item, "price": 0.00001}, None)
+    purchase = events._RECORD_TESTS[id(events.PURCHASE_RULES)]
+    ctx = fields.Context()
+    assert purchase({"order": "N-1", "email": "jane@mail.com", "segment": "A"}, ctx)
+    assert not purchase({"order": "N-1", "email": "Jane@Mail.COM"}, ctx)
