@@ -337,3 +337,58 @@ def test_hostile_profiles_record_exactly_the_data(browser: BrowserContext, tmp_p
         with open_page(browser, links[0]) as page:
             wait_for_answer(page)
             page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+
+
+# Every text node of an identifier (the pieces between <wbr>s, and escapes) must sit
+# on one line: a line break inside one is a word split mid-word.
+SPLIT_IDENTIFIERS = """() => {
+  const split = [], wrapped = [];
+  for (const code of document.querySelectorAll("code.id")) {
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    const tops = new Set();
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                               .map(r => Math.round(r.top)));
+      if (lines.size > 1) split.push(node.textContent);
+      lines.forEach(top => tops.add(top));
+    }
+    if (tops.size > 1) wrapped.push(code.textContent);
+  }
+  return {split, wrapped, count: document.querySelectorAll("code.id").length};
+}"""
+
+LONG_KEY = "the_customers_favourite_running_shoe_size_in_the_winter_time"
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_identifiers_wrap_only_at_separators(
+    browser: BrowserContext, tmp_path: Path, width: int
+) -> None:
+    records = [
+        dict(EXAMPLE_PROFILE, custom={LONG_KEY: "42", "loyalty_programme_member_since": "2019"}),
+        {"first_name": "Ann", "kids": [{"gender": "f", "birthday": "2990-01-01"}],
+         "email": "nope", "custom": {"Bad Key": 1}},
+    ]
+    source = tmp_path / "people.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    site = tmp_path / "site"
+    assert run_cli("page", str(source), "-o", str(site)).returncode == 0
+    with PageServer(site) as server:
+        for name in ("index.html", page_name(1), page_name(2)):
+            with open_page(browser, server.url(name)) as page:
+                page.set_viewport_size({"width": width, "height": 900})
+                found = page.evaluate(SPLIT_IDENTIFIERS)
+                page.screenshot(path=str(tmp_path / f"{width}-{name}.png"), full_page=True)
+                assert found["count"] > 3, name
+                assert found["split"] == [], (name, found)
+                assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+                if width == 375 and name == page_name(1):
+                    # The long custom key had to wrap, and did so at "_" only.
+                    assert LONG_KEY in found["wrapped"], found
+    # The check can tell: under the old style (break anywhere) it finds split words.
+    with PageServer(site) as server, open_page(browser, server.url(page_name(1))) as page:
+        page.set_viewport_size({"width": 375, "height": 900})
+        page.add_style_tag(content="td, code.id { overflow-wrap: anywhere !important }")
+        assert page.evaluate(SPLIT_IDENTIFIERS)["split"] != []

@@ -407,7 +407,9 @@ def test_large_array_streams_with_record_lines(tmp_path: Path, cli: Cli) -> None
 
 
 def test_progress_only_when_stderr_is_a_terminal(tmp_path: Path) -> None:
-    path = jsonl(tmp_path / "many.jsonl", [GOOD] * 3000)
+    # Distinct emails: one email on 3,000 records would be a shared_email finding.
+    people = [{**GOOD, "email": f"jane.doe{n}@mail.com"} for n in range(3000)]
+    path = jsonl(tmp_path / "many.jsonl", people)
     piped = run_cli("check", str(path))
     assert "\r" not in piped.stderr
     controller, terminal = pty.openpty()

@@ -16,6 +16,7 @@ interrupted. Profile values are personal data: they are never printed unless
 from __future__ import annotations
 
 import argparse
+import bisect
 import codecs
 import functools
 import json
@@ -35,7 +36,9 @@ from ..core.example import EXAMPLE_PROFILE
 from ..core.fields import FIELD_RULES, unknown_field_message
 from ..core.phones import check_region
 from ..core.problems import Problem
+from .paths import MISSING, value_at
 from .readers import FORMATS, InputError, ReadOptions, Record, read_file
+from .shared import DEFAULT_THRESHOLD, SHARED_RULES, Finding, SharedValues, parse_threshold
 
 __all__ = ["main"]
 
@@ -106,9 +109,6 @@ def check_record(data: Any, phone_region: str | None = None) -> CheckResult:
     return check_profile(data, phone_region=phone_region)
 
 
-_MISSING = object()
-
-
 def _phone_region(text: str) -> str:
     """``--phone-region``'s value, checked (argparse shows the message, exit code 2)."""
     try:
@@ -119,36 +119,9 @@ def _phone_region(text: str) -> str:
     return region
 
 
-def value_at(data: Any, field: str) -> Any:
-    """The raw value a problem's field path points at (for ``--show-values``).
-
-    >>> value_at({"kids": [{"birthday": "2990-01-01"}]}, "kids[0].birthday")
-    '2990-01-01'
-    >>> value_at({"custom": {"size": 3}}, "custom.size")
-    3
-    """
-    if field == "(record)":
-        return data
-    value = data
-    for part in field.replace("[", ".[").split("."):
-        if not part:
-            continue
-        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
-            index = int(part[1:-1])
-            if isinstance(value, list) and index < len(value):
-                value = value[index]
-                continue
-            return _MISSING
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-            continue
-        return _MISSING
-    return value
-
-
 def _shown_value(data: Any, field: str) -> str:
     value = value_at(data, field)
-    if value is _MISSING:
+    if value is MISSING:
         return "(value not found)"
     # ensure_ascii: escapes control characters (terminal escapes) and odd Unicode.
     return json.dumps(value, ensure_ascii=True, default=str)
@@ -235,6 +208,8 @@ class TextReport:
     def __init__(self, out: IO[str], show_values: bool) -> None:
         self.out = out
         self.show_values = show_values
+        self.shared_count = 0
+        self.threshold = 0
 
     def problems(self, path: str, record: Record, problems: Sequence[Problem]) -> None:
         where = f"{_printable(path)}:{record.line}: record {record.number}"
@@ -253,15 +228,36 @@ class TextReport:
     def error(self, path: str, error: InputError) -> None:
         sys.stderr.write(_input_error(path, error, "checking of this file stopped") + "\n")
 
+    def shared(self, findings: Sequence[SharedFinding], threshold: int) -> None:
+        lines = []
+        for finding, records, value in findings:
+            home = records[0][0]
+            listed = ", ".join(str(number) if path == home else
+                               f"{_printable(path)} record {number}" for path, number in records)
+            more = ", ..." if finding.more else ""
+            line = (f"{_printable(home)}: {finding.code}: one {finding.noun} on "
+                    f"{_plural(finding.count, 'record')} (records {listed}{more})")
+            if self.show_values:
+                line += (f" (value: {json.dumps(value, ensure_ascii=True)})"
+                         if value is not None else f" (value not available: {_no_value(home)})")
+            lines.append(line + "\n")
+        self.out.write("".join(lines))
+        self.shared_count = len(findings)
+        self.threshold = threshold
+
     def finish(self, summary: dict[str, int], header_problems: int = 0) -> None:
+        shared = self.shared_count
         message = (
             f"checked {_plural(summary['profiles'], 'profile')} in "
             f"{_plural(summary['files'], 'file')}: "
-            f"{_plural(summary['problems'] - header_problems, 'problem')} in "
+            f"{_plural(summary['problems'] - header_problems - shared, 'problem')} in "
             f"{_plural(summary['profiles_with_problems'], 'profile')}"
         )
         if header_problems:
             message += f", {_plural(header_problems, 'problem')} in CSV headers"
+        if shared:
+            message += (f", {_plural(shared, 'value')} shared by {self.threshold} or more "
+                        "records")
         if summary["unreadable_files"]:
             message += f"; {_plural(summary['unreadable_files'], 'file')} could not be read"
         sys.stderr.write(message + "\n")
@@ -279,6 +275,7 @@ class JsonReport:
         self.show_values = show_values
         self.first = True
         self.errors: list[dict[str, Any]] = []
+        self.shared_items: list[dict[str, Any]] = []
         out.write('{"problems": [')
 
     def problems(self, path: str, record: Record, problems: Sequence[Problem]) -> None:
@@ -293,7 +290,7 @@ class JsonReport:
             }
             if self.show_values:
                 value = value_at(record.data, problem.field)
-                item["value"] = None if value is _MISSING else value
+                item["value"] = None if value is MISSING else value
             self.out.write(("\n  " if self.first else ",\n  ") + json.dumps(item, default=str))
             self.first = False
 
@@ -314,10 +311,96 @@ class JsonReport:
              "message": error.message}
         )
 
+    def shared(self, findings: Sequence[SharedFinding], threshold: int) -> None:
+        for finding, records, value in findings:
+            item: dict[str, Any] = {
+                "code": finding.code, "field": finding.field, "count": finding.count,
+                "message": f"one {finding.noun} on {_plural(finding.count, 'record')}",
+                "records": [{"file": path, "record": number} for path, number in records],
+            }
+            if self.show_values:
+                item["value"] = value
+            self.shared_items.append(item)
+
     def finish(self, summary: dict[str, int], header_problems: int = 0) -> None:
         self.out.write(("\n" if not self.first else "") + "],\n")
+        self.out.write(' "shared": [' + ",".join("\n  " + json.dumps(item)
+                                                for item in self.shared_items)
+                       + ("\n " if self.shared_items else "") + "],\n")
         self.out.write(f' "errors": {json.dumps(self.errors)},\n')
         self.out.write(f' "summary": {json.dumps(summary)}}}\n')
+
+
+#: (finding, its first records as (file, record number), its value or None).
+SharedFinding = tuple[Finding, list[tuple[str, int]], Any]
+
+
+def _no_value(path: str) -> str:
+    """Why ``--show-values`` has no value for a shared value first seen in ``path``."""
+    if path == "-" or not os.path.isfile(path):
+        return "standard input and pipes are read only once"
+    return "the record, read again, no longer holds it"
+
+
+def _first_payloads(path: str, numbers: set[int], args: argparse.Namespace
+                    ) -> dict[int, dict[str, Any]]:
+    """The payloads of records ``numbers`` of ``path``, read again (``--show-values``
+    of shared values: they are never kept). Nothing for standard input, a pipe or
+    a file that can no longer be read."""
+    if path == "-" or not os.path.isfile(path):
+        return {}
+    out: dict[int, dict[str, Any]] = {}
+    last = max(numbers)
+    records = _records(path, args)
+    try:
+        for record in records:
+            if record.number in numbers:
+                out[record.number] = check_record(record.data, args.phone_region).payload
+            if record.number >= last:
+                break
+    except (InputError, OSError, UnicodeError):
+        pass
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+    return out
+
+
+def _shared_findings(shared: SharedValues, starts: list[tuple[int, str]],
+                     args: argparse.Namespace) -> list[SharedFinding]:
+    """The run's shared values, each with its first records located in their files."""
+    bases = [base for base, _ in starts]
+
+    def locate(ordinal: int) -> tuple[str, int]:
+        base, path = starts[bisect.bisect_left(bases, ordinal) - 1]
+        return path, ordinal - base
+
+    located = [(finding, [locate(ordinal) for ordinal in finding.first])
+               for finding in shared.findings()]
+    values: list[Any] = [None] * len(located)
+    if args.show_values and located:
+        wanted: dict[str, set[int]] = {}
+        for _, records in located:
+            path, number = records[0]
+            wanted.setdefault(path, set()).add(number)
+        payloads = {path: _first_payloads(path, numbers, args)
+                    for path, numbers in wanted.items()}
+        for index, (finding, records) in enumerate(located):
+            path, number = records[0]
+            payload = payloads[path].get(number)
+            # Shown only if the record read again still holds the counted value.
+            if payload is not None and shared.key_of(finding.field, payload) == finding.digest:
+                values[index] = payload[finding.field]
+    return [(finding, records, value)
+            for (finding, records), value in zip(located, values, strict=True)]
+
+
+def _shared_threshold(text: str) -> int:
+    try:
+        return parse_threshold(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -332,6 +415,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     check = functools.partial(check_record, phone_region=args.phone_region)
     tick = progress.tick
     in_headers = 0
+    shared = SharedValues(args.shared_threshold) if args.shared_threshold else None
+    share = shared.add if shared is not None else None
+    # (ordinal before the file's first record, path): records are numbered 1, 2 ... in
+    # a file, so its record N is ordinal base + N of the run.
+    starts: list[tuple[int, str]] = []
 
     def on_header(columns: list[tuple[int, str]]) -> None:
         nonlocal in_headers
@@ -343,10 +431,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         for path in args.files:
             summary["files"] += 1
+            base = progress.count
+            starts.append((base, path))
             try:
                 for record in _records(path, args, on_header):
                     result = check(record.data)
                     tick()
+                    if share is not None:
+                        share(result.payload)  # the n-th call: ordinal n, across files
                     if result.problems:
                         summary["profiles_with_problems"] += 1
                         summary["problems"] += len(result.problems)
@@ -358,6 +450,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     finally:
         progress.clear()
     summary["profiles"] = progress.count
+    if shared is not None:
+        findings = _shared_findings(shared, starts, args)
+        summary["problems"] += len(findings)
+        report.shared(findings, shared.threshold)
     report.finish(summary, in_headers)
     if summary["unreadable_files"]:
         return EXIT_USAGE
@@ -453,7 +549,7 @@ def _write_one_page(write_page: Any, builder: Any, result: CheckResult, path: Pa
 
 
 def _write_whole_site(
-    write_site: Any, builder: Any, results: Iterator[tuple[int, CheckResult]], target: Path
+    write_site: Any, builder: Any, results: Iterator[Any], target: Path
 ) -> tuple[Path, int]:
     """``write_site`` into a hidden folder next to ``target``, moved into place at the end.
 
@@ -488,10 +584,11 @@ def _write_whole_site(
 
 
 def cmd_page(args: argparse.Namespace) -> int:
-    from .page import PageBuilder, write_page, write_site
+    from .page import PageBuilder, PageItem, write_page, write_site
 
     try:
-        builder = PageBuilder(shop_id=args.shop_id, stream=args.stream, nonce=args.nonce)
+        builder = PageBuilder(shop_id=args.shop_id, stream=args.stream, nonce=args.nonce,
+                              show_values=args.show_values)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.file is None:
@@ -510,13 +607,15 @@ def cmd_page(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr, "wrote")
     problems = 0
 
-    def checked() -> Iterator[tuple[int, CheckResult]]:
+    def checked() -> Iterator[PageItem]:
         nonlocal problems
         for record in records:
             result = check_record(record.data, args.phone_region)
             problems += len(result.problems)
             progress.tick()
-            yield record.number, result
+            # The record itself only for --show-values (values are personal data).
+            yield PageItem(record.number, result, record.line,
+                           record.data if args.show_values else None)
 
     results = checked()
     try:
@@ -527,13 +626,14 @@ def cmd_page(args: argparse.Namespace) -> int:
             second = next(results, None)
             if second is None:
                 path = _page_output(args.output, many=False)
-                _write_one_page(write_page, builder, first[1], path)
+                single = functools.partial(write_page, line=first.line, data=first.data)
+                _write_one_page(single, builder, first.result, path)
                 written = path
                 count = 1
             else:
                 path = _page_output(args.output, many=True)
 
-                def everything() -> Iterator[tuple[int, CheckResult]]:
+                def everything() -> Iterator[PageItem]:
                     yield first
                     yield second
                     yield from results
@@ -710,6 +810,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output format (default: text)")
     check.add_argument("--show-values", action="store_true",
                        help="also print the refused values (personal data!)")
+    check.add_argument(
+        "--shared-threshold", metavar="N", type=_shared_threshold, default=DEFAULT_THRESHOLD,
+        help=f"report an email or phone that {DEFAULT_THRESHOLD} (or N) records share, across "
+             f"all the files given ({', '.join(SHARED_RULES)}: a shop, call-centre or test "
+             "value); 0 or 'off' disables",
+    )
     check.set_defaults(run=cmd_check)
 
     render = commands.add_parser(
@@ -737,6 +843,8 @@ def build_parser() -> argparse.ArgumentParser:
     page.add_argument("--nonce", help="CSP nonce on every <script> (for CSP tests: a real "
                                       "server needs a fresh nonce per response)")
     page.add_argument("-o", "--output", metavar="PATH", help="page file or folder to write")
+    page.add_argument("--show-values", action="store_true",
+                      help="show the values of dropped fields on the pages (personal data)")
     page.set_defaults(run=cmd_page)
 
     schema = commands.add_parser("schema", help="print the profile's JSON Schema",

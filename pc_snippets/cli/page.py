@@ -21,13 +21,15 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..core.check import CheckResult
 
@@ -41,13 +43,18 @@ from ..core.render import (
 )
 from ..core.rules import RULES
 from ..core.serialize import dumps_js
+from .paths import MISSING, value_at
 
 __all__ = [
     "SAMPLE_ANSWER",
     "IndexEntry",
     "PageBuilder",
+    "PageItem",
     "environment",
+    "ident_html",
     "templates_dir",
+    "text_html",
+    "visible",
     "write_page",
     "write_site",
 ]
@@ -97,6 +104,105 @@ def _script_code(name: str) -> str:
     return text
 
 
+# --------------------------------------------------------------------------- escaping
+#
+# Text on a page never carries a character a person cannot see or that HTML5
+# calls a parse error: C0 and C1 controls, DEL, lone surrogates (they cannot even
+# be written as UTF-8) and noncharacters are shown as escapes (``\x00``,
+# ``\u0085``, ``\ud800``), each in a ``<span class="esc">`` so that it stands
+# out from the same letters typed by a person. Identifiers (field paths, rule
+# codes) also escape format characters (bidi overrides, zero-width marks) and
+# line or paragraph separators, and get a ``<wbr>`` after ``_`` and ``.`` and
+# before ``[``: the only places a long name may wrap.
+
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+#: What text never shows raw: controls (C0, DEL, C1), surrogates, noncharacters.
+HIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+_HIDDEN_IN_SOURCE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Co", "Zl", "Zp"})
+_BREAKS = re.compile(r"([_.])|(\[)")
+
+
+def _escape_code(char: str, *, json_style: bool = False) -> str:
+    code = ord(char)
+    if not json_style and (code < 0x20 or code == 0x7F):
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    if json_style:  # JSON and JavaScript spell a character beyond U+FFFF as a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
+    return f"\\U{code:08x}"
+
+
+def _hidden_in_identifier(text: str) -> list[str]:
+    return [c for c in set(text) if HIDDEN.match(c) or unicodedata.category(c) in
+            _HIDDEN_CATEGORIES or (c.isspace() and c != " ")]
+
+
+def visible(text: str, *, identifier: bool = False) -> str:
+    r"""``text`` with every hidden character spelled as an escape (plain text, for attributes).
+
+    >>> visible("a\x00b\x85c\ud800")
+    'a\\x00b\\u0085c\\ud800'
+    >>> visible("x\u202ey", identifier=True)
+    'x\\u202ey'
+    """
+    text = HIDDEN.sub(lambda m: _escape_code(m.group()), text)
+    if identifier:
+        for char in _hidden_in_identifier(text):
+            text = text.replace(char, _escape_code(char))
+    return text
+
+
+def _span(char: str, json_style: bool) -> str:
+    return (f'<span class="esc" title="U+{ord(char):04X}">'
+            f"{_escape_code(char, json_style=json_style)}</span>")
+
+
+def text_html(value: Any, *, json_style: bool = False) -> Markup:
+    r"""HTML for text shown on a page: escaped, every hidden character a visible escape.
+
+    ``json_style`` spells every escape as ``\uXXXX``, so that JSON or JavaScript
+    source stays valid when read back as text.
+
+    >>> text_html("<b>\x00</b>")
+    Markup('&lt;b&gt;<span class="esc" title="U+0000">\\x00</span>&lt;/b&gt;')
+    """
+    text = str(escape(value if isinstance(value, str) else str(value)))
+    # Escaped above; only the fixed <span> markup is added.
+    if json_style:  # the line breaks and indents of JSON or JavaScript source stay
+        return Markup(_HIDDEN_IN_SOURCE.sub(lambda m: _span(m.group(), True), text))  # noqa: S704
+    return Markup(HIDDEN.sub(lambda m: _span(m.group(), False), text))  # noqa: S704
+
+
+def ident_html(value: Any) -> Markup:
+    """HTML for an identifier (a field path, a rule code): may wrap only at ``_``, ``.``, ``[``.
+
+    >>> ident_html("kids[0].first_name")
+    Markup('kids<wbr>[0].<wbr>first_<wbr>name')
+    """
+    text = value if isinstance(value, str) else str(value)
+    hidden = _hidden_in_identifier(text)
+    html = _BREAKS.sub(lambda m: f"{m[1]}<wbr>" if m[1] else "<wbr>[", str(escape(text)))
+    html = HIDDEN.sub(lambda m: _span(m.group(), False), html)
+    for char in hidden:
+        if not HIDDEN.match(char):
+            html = html.replace(char, _span(char, False))
+    return Markup(html)  # noqa: S704 (escaped above; only <wbr> and <span> markup added)
+
+
+def _script_safe(script: Markup) -> Markup:
+    # dumps_js leaves DEL, C1 and noncharacters raw inside its string literals:
+    # valid JavaScript, but HTML5 parse errors. The same characters as \uXXXX
+    # escapes are the same strings (nothing else in a snippet is non-ASCII).
+    if _HIDDEN_IN_SOURCE.search(script) is None:
+        return script
+    safe = _HIDDEN_IN_SOURCE.sub(lambda m: _escape_code(m.group(), json_style=True), script)
+    return Markup(safe)  # noqa: S704 (the core's script with ASCII escapes put in)
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """The Jinja environment of the test pages (autoescaping everything, strict undefined).
@@ -112,6 +218,11 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates don't change while a command runs
     )
+    env.filters["text"] = text_html
+    env.filters["json_text"] = functools.partial(text_html, json_style=True)
+    env.filters["ident"] = ident_html
+    env.filters["attr"] = visible  # for attribute values (autoescaped after)
+    env.filters["attr_ident"] = functools.partial(visible, identifier=True)
     return env
 
 
@@ -140,14 +251,68 @@ def flatten(payload: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
         yield prefix, _display(payload)
 
 
+def _shown_value(data: Any, field: str) -> str | None:
+    # The JSON spelling (text in quotes: an empty or blank value is visible);
+    # None when the path does not lead to a value (e.g. a hidden field name "?").
+    value = value_at(data, field)
+    if value is MISSING:
+        return None
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _summary(field_count: int, problem_count: int) -> str:
+    """The summary sentences (what is sent, what was dropped).
+
+    >>> _summary(0, 2)
+    'Nothing will be sent: no field passed the check. 2 problems found (listed below).'
+    >>> _summary(3, 0)
+    'All 3 fields will be sent. No problems found.'
+    >>> _summary(2, 1)  # doctest: +NORMALIZE_WHITESPACE
+    '2 fields will be sent. 1 problem found: the field it names was dropped,
+    everything else is sent.'
+    """
+    problems = f"{problem_count:,} problem{'' if problem_count == 1 else 's'} found"
+    if not field_count:
+        if not problem_count:
+            return "Nothing will be sent: the profile has no fields."
+        return f"Nothing will be sent: no field passed the check. {problems} (listed below)."
+    if not problem_count:
+        if field_count == 1:
+            return "The profile's only field will be sent. No problems found."
+        return f"All {field_count:,} fields will be sent. No problems found."
+    sent = f"{field_count:,} field{' will' if field_count == 1 else 's will'} be sent."
+    dropped = ("the field it names was dropped" if problem_count == 1
+               else "the fields they name were dropped")
+    return f"{sent} {problems}: {dropped}, everything else is sent."
+
+
+class PageItem(NamedTuple):
+    """One profile for :func:`write_site`: its record number, check result, input line
+    and (only for ``show_values``) the record as read."""
+
+    number: int
+    result: CheckResult
+    line: int | None = None
+    data: Any = MISSING
+
+
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
-    """One line of the index page."""
+    """One line of the index page: ``codes`` are the problem codes, in order."""
 
     number: int
     href: str
     fields: int
     problems: int
+    line: int | None = None
+    codes: tuple[tuple[str, int], ...] = ()
+
+
+def _code_counts(result: CheckResult) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for problem in result.problems:
+        counts[problem.code] = counts.get(problem.code, 0) + 1
+    return tuple(counts.items())
 
 
 class PageBuilder:
@@ -166,13 +331,16 @@ class PageBuilder:
     """
 
     def __init__(
-        self, *, shop_id: str | None = None, stream: str | None = None, nonce: str | None = None
+        self, *, shop_id: str | None = None, stream: str | None = None, nonce: str | None = None,
+        show_values: bool = False,
     ) -> None:
         if stream is not None and shop_id is None:
             raise ValueError("a stream needs a shop id (--shop-id)")
         self.shop_id = shop_id
         self.stream = stream
         self.nonce = nonce
+        #: Show the values of dropped fields (personal data: only when asked for).
+        self.show_values = show_values
         # Rendered once: the same for every page. These calls validate the nonce,
         # the shop id and the stream.
         self._get_snippet = render_profile_get(
@@ -194,6 +362,7 @@ class PageBuilder:
             "live": shop_id is not None,
             "shop_id": shop_id,
             "stream": stream,
+            "show_values": show_values,
         }
 
     def page(
@@ -204,13 +373,26 @@ class PageBuilder:
         index_href: str | None = None,
         previous_href: str | None = None,
         next_href: str | None = None,
+        line: int | None = None,
+        data: Any = MISSING,
     ) -> str:
-        """One test page for a checked profile (a :class:`~pc_snippets.CheckResult`)."""
+        """One test page for a checked profile (a :class:`~pc_snippets.CheckResult`).
+
+        ``data`` is the record as read: with ``show_values`` the page shows the
+        value of each dropped field (without it, ``data`` is not looked at).
+        """
         payload = result.payload
         set_snippet = render_profile_set(result, nonce=self.nonce)
+        values: list[str | None] = []
+        if self.show_values:
+            values = [None if data is MISSING else _shown_value(data, problem.field)
+                      for problem in result.problems]
         return self._page.render(
             self._common,
             number=number,
+            line=line,
+            summary=_summary(len(payload), len(result.problems)),
+            values=values,
             index_href=index_href,
             previous_href=previous_href,
             next_href=next_href,
@@ -220,7 +402,7 @@ class PageBuilder:
             rules=RULES,
             payload_json=json.dumps(payload, ensure_ascii=False, indent=2),
             snippet_source=str(set_snippet),  # plain str: shown as escaped text
-            set_snippet=set_snippet,
+            set_snippet=_script_safe(set_snippet),
             get_snippet=self._get_snippet,
             init_snippet=self._init_snippet,
             page_script=self._page_script,
@@ -231,8 +413,8 @@ class PageBuilder:
     def _recorder(self, payload: dict[str, Any]) -> Markup:
         # The recorder's code called with its configuration (data through dumps_js).
         config = dumps_js({"expected": payload or None, "sampleAnswer": SAMPLE_ANSWER})
-        return _script(self._attribute, f"{_script_code('_recorder.js')}({config});",
-                       repeats=False)
+        return _script_safe(_script(
+            self._attribute, f"{_script_code('_recorder.js')}({config});", repeats=False))
 
     def index(
         self, entries: Iterable[IndexEntry], *, total: int, with_problems: int
@@ -254,9 +436,13 @@ def _write_text(path: Path, text: str | Iterable[str]) -> None:
     os.replace(temporary, path)
 
 
-def write_page(builder: PageBuilder, result: CheckResult, path: Path) -> Path:
-    """Write one test page to ``path``; return the path."""
-    _write_text(path, builder.page(result))
+def write_page(
+    builder: PageBuilder, result: CheckResult, path: Path, *, line: int | None = None,
+    data: Any = MISSING,
+) -> Path:
+    """Write one test page to ``path``; return the path. ``line``: where the record
+    starts in the input; ``data``: the record as read (for ``show_values``)."""
+    _write_text(path, builder.page(result, line=line, data=data))
     return path
 
 
@@ -270,34 +456,39 @@ def page_name(number: int) -> str:
 
 
 def write_site(
-    builder: PageBuilder, results: Iterable[tuple[int, CheckResult]], directory: Path
+    builder: PageBuilder,
+    results: Iterable[PageItem | tuple[int, CheckResult]],
+    directory: Path,
 ) -> tuple[Path, int]:
     """Write a page per profile plus ``index.html`` into ``directory``.
 
-    ``results`` is streamed (``(record number, CheckResult)`` pairs); only a small
-    :class:`IndexEntry` per profile is kept for the index. Returns the index path
-    and the number of pages written.
+    ``results`` is streamed (:class:`PageItem` s, or ``(record number, CheckResult)``
+    pairs); only a small :class:`IndexEntry` per profile is kept for the index.
+    Returns the index path and the number of pages written.
     """
     directory.mkdir(parents=True, exist_ok=True)
     entries: list[IndexEntry] = []
     with_problems = 0
-    iterator = iter(results)
+    iterator = (PageItem(*item) for item in results)
     current = next(iterator, None)
     previous_number: int | None = None
     while current is not None:
         # One profile of lookahead, so each page can link to the next one.
         following = next(iterator, None)
-        number, result = current
+        number, result, line, data = current
         name = page_name(number)
         html = builder.page(
             result,
             number=number,
             index_href="index.html",
             previous_href=page_name(previous_number) if previous_number is not None else None,
-            next_href=page_name(following[0]) if following is not None else None,
+            next_href=page_name(following.number) if following is not None else None,
+            line=line,
+            data=data if builder.show_values else MISSING,
         )
         _write_text(directory / name, html)
-        entries.append(IndexEntry(number, name, len(result.payload), len(result.problems)))
+        entries.append(IndexEntry(number, name, len(result.payload), len(result.problems),
+                                  line, _code_counts(result)))
         with_problems += bool(result.problems)
         previous_number = number
         current = following
