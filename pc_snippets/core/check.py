@@ -27,25 +27,33 @@ __all__ = ["CheckResult", "check_profile"]
 _KNOWN_FIELDS = frozenset(FIELD_RULES)
 
 
-class CheckResult:
-    """What :func:`check_profile` found.
-
-    ``payload``: exactly what would be sent (standard fields in input order, then
-    custom properties), JSON-ready. ``problems``: every refused field.
-    """
+class Checked:
+    """What a check found: the ``payload`` to send and the ``problems`` (base of the results)."""
 
     __slots__ = ("_floats", "payload", "problems")
 
-    def __init__(self, payload: dict[str, Any], problems: tuple[Problem, ...]) -> None:
+    def __init__(self, payload: Any, problems: tuple[Problem, ...]) -> None:
         self.payload = payload
         self.problems = problems
-        # Whether the payload may hold a float: only a fresh check knows it has none.
+        # Whether the payload may hold a float: only a fresh check knows it has none
+        # (see dumps_js's ``floats``).
         self._floats = True
 
     @property
     def ok(self) -> bool:
         """True when nothing was refused."""
         return not self.problems
+
+
+class CheckResult(Checked):
+    """What :func:`check_profile` found.
+
+    ``payload``: exactly what would be sent (standard fields in input order, then
+    custom properties), JSON-ready. ``problems``: every refused field.
+    """
+
+    __slots__ = ()
+    payload: dict[str, Any]
 
     @property
     def profile(self) -> Profile:

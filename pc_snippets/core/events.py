@@ -30,6 +30,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import fields as f
+from .check import Checked
 from .custom import normalise_custom
 from .guard import DEFAULT_GUARD, Guard
 from .logs import log_problems
@@ -193,22 +194,14 @@ _RECORD_TESTS = {
 }
 
 
-class EventResult:
+class EventResult(Checked):
     """What :func:`check_event` found: the payload to send (``None``: nothing) and problems."""
 
-    __slots__ = ("_floats", "event", "payload", "problems")
+    __slots__ = ("event",)
 
     def __init__(self, event: str, payload: Any, problems: tuple[Problem, ...]) -> None:
+        super().__init__(payload, problems)
         self.event = event
-        self.payload = payload
-        self.problems = problems
-        # Whether the payload may hold a float (see dumps_js's ``floats``).
-        self._floats = True
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing was refused."""
-        return not self.problems
 
     @property
     def sendable(self) -> bool:
