@@ -49,17 +49,20 @@ from .adapter import (
     Settings,
     carries_personal_data,
     make_private,
+    queue_event_for,
     read_settings,
     render_init_for,
     render_profile_get_for,
     render_profile_set_for,
+    render_queued_events_for,
+    render_track_for,
     settings_from,
     settings_problems,
     streamed_body,
 )
 from .jinja import hooks_for, set_hooks
 
-__all__ = ["EXTENSION_KEY", "PersonaClick"]
+__all__ = ["EXTENSION_KEY", "PersonaClick", "queue_event"]
 
 #: Key of this extension's state in ``app.extensions``.
 EXTENSION_KEY = "personaclick"
@@ -261,3 +264,34 @@ class PersonaClick:
     def profile_get(self, **options: Any) -> Markup:
         """``profile get`` (``callback``, ``event``, ``fill``, ``spa``)."""
         return render_profile_get_for(_hooks(), {}, **options)
+
+    def track(self, event: str, data: Any = None, **options: Any) -> Markup:
+        """A checked ``track`` event (``strict``, ``nonce``, ``consent``); a ``purchase``
+        renders once per order and session."""
+        return render_track_for(_hooks(), {}, event, data, **options)
+
+    def queued_events(self, **options: Any) -> Markup:
+        """The events :func:`queue_event` kept for this page, each once."""
+        return render_queued_events_for(_hooks(), {}, **options)
+
+
+def queue_event(event: str, data: Any = None, *, strict: bool | None = None,
+                consent: bool | None = None) -> bool:
+    """Check a ``track`` event now and send it from the next page with
+    ``{% personaclick_events %}`` (after a redirect), as ``flask.flash`` does for
+    messages. Keeps the checked data in the session, never JavaScript; returns
+    whether the event was queued (not without consent, not when nothing valid
+    remains, not when the queue is full: each logged).
+
+    >>> from flask import Flask
+    >>> app = Flask(__name__)
+    >>> app.config.update(PERSONACLICK_SHOP_ID="357382bf66ac0ce2f1722677c59511", SECRET_KEY="dev")
+    >>> _ = PersonaClick(app)
+    >>> with app.test_request_context():
+    ...     queue_event("cart", {"id": "SKU-1", "amount": 2})
+    True
+    """
+    current = _current_request()
+    if current is None:
+        raise RuntimeError("queue_event needs a request (it keeps the event in the session)")
+    return queue_event_for(_hooks(), current, event, data, strict=strict, consent=consent)

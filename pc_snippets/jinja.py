@@ -18,6 +18,11 @@ Tags and globals take the same arguments:
   without a profile, the environment's profile loader (adapters: the current user)
 - ``personaclick_profile_get`` (``callback``, ``event``, ``fill``, ``fill_root``, ``spa``,
   ``nonce``, ``consent``)
+- ``personaclick_track event, data`` (``strict``, ``nonce``, ``consent``): a checked
+  ``track`` event (``view``, ``cart``, ``purchase`` ..., or a custom one); a
+  ``purchase`` renders once per order and session where there is a session
+- ``personaclick_events`` (``nonce``, ``consent``): the events a view queued in the
+  session (framework adapters' ``queue_event``), each once
 - ``personaclick_call command, args...`` (``nonce``, ``consent``)
 
 Settings are environment attributes, set with ``env.extend(...)``: the settings
@@ -72,6 +77,8 @@ from .adapter import (
     render_init_for,
     render_profile_get_for,
     render_profile_set_for,
+    render_queued_events_for,
+    render_track_for,
     settings_error,
     settings_from,
     settings_problems,
@@ -92,6 +99,8 @@ _TAG_KEYWORDS: dict[str, frozenset[str]] = {
     "personaclick_profile_get": frozenset(
         {"callback", "event", "fill", "fill_root", "spa", "nonce", "consent"}
     ),
+    "personaclick_track": frozenset({"strict", "nonce", "consent"}),
+    "personaclick_events": frozenset({"nonce", "consent"}),
     "personaclick_call": frozenset({"nonce", "consent"}),
 }
 # How many positional arguments each tag takes (None: any number).
@@ -99,6 +108,8 @@ _TAG_POSITIONAL: dict[str, int | None] = {
     "personaclick_init": 0,
     "personaclick_profile_set": 1,
     "personaclick_profile_get": 0,
+    "personaclick_track": 2,
+    "personaclick_events": 0,
     "personaclick_call": None,
 }
 
@@ -211,6 +222,20 @@ def personaclick_profile_get(context: Context, **options: Any) -> Markup:
 
 
 @pass_context
+def personaclick_track(context: Context, event: str, data: Any = None, **options: Any) -> Markup:
+    """``{{ personaclick_track("view", product) }}``: a checked ``track`` event."""
+    return render_track_for(
+        hooks_for(context.environment), context, event, absent(data), **_clean(options)
+    )
+
+
+@pass_context
+def personaclick_events(context: Context, **options: Any) -> Markup:
+    """``{{ personaclick_events() }}``: the events the session queued, once."""
+    return render_queued_events_for(hooks_for(context.environment), context, **_clean(options))
+
+
+@pass_context
 def personaclick_call(context: Context, command: str, *args: Any, **options: Any) -> Markup:
     """``{{ personaclick_call("track", "view", {"id": 42}) }}``: any other SDK command."""
     return render_call_for(
@@ -230,6 +255,8 @@ _GLOBALS: dict[str, Callable[..., Markup]] = {
     "personaclick_init": personaclick_init,
     "personaclick_profile_set": personaclick_profile_set,
     "personaclick_profile_get": personaclick_profile_get,
+    "personaclick_track": personaclick_track,
+    "personaclick_events": personaclick_events,
     "personaclick_call": personaclick_call,
 }
 
@@ -317,6 +344,11 @@ class PersonaClickExtension(Extension):
                 "personaclick_call needs a command: {% personaclick_call 'track', 'view' %}",
                 token.lineno, parser.name, parser.filename,
             )
+        if tag == "personaclick_track" and not args:
+            raise TemplateSyntaxError(
+                "personaclick_track needs an event: {% personaclick_track 'view', product %}",
+                token.lineno, parser.name, parser.filename,
+            )
         # Compiled as a call of the shared pipeline function itself, dressed as a
         # filter: Jinja looks a filter up once per template and calls it directly
         # (a call through Context.call costs ~2 us more per tag, and a tag runs on
@@ -364,6 +396,8 @@ _PIPELINE: dict[str, Callable[..., Markup]] = {
     "personaclick_init": render_init_for,
     "personaclick_profile_set": render_profile_set_for,
     "personaclick_profile_get": render_profile_get_for,
+    "personaclick_track": render_track_for,
+    "personaclick_events": render_queued_events_for,
     "personaclick_call": render_call_for,
 }
 _PIPELINE_FILTERS = {tag: f"_{tag}_tag" for tag in _PIPELINE}

@@ -3,8 +3,8 @@
 >>> from starlette.templating import Jinja2Templates
 >>> from jinja2 import DictLoader, Environment
 >>> templates = Jinja2Templates(env=Environment(loader=DictLoader({}), autoescape=True))
->>> setup(templates, shop_id="357382bf66ac0ce2f1722677c59511",
-...       profile_loader=lambda request: getattr(request.state, "user", None))
+>>> personaclick = setup(templates, shop_id="357382bf66ac0ce2f1722677c59511",
+...                      profile_loader=lambda request: getattr(request.state, "user", None))
 
 Templates then use the tags and globals of :mod:`pc_snippets.jinja`; the nonce
 comes from ``request.state.csp_nonce`` (set it in a middleware), the visitor from
@@ -20,7 +20,7 @@ in a ``console.warn`` on the page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
 
@@ -38,6 +38,7 @@ from .adapter import (
     carries_personal_data,
     context_value,
     make_private,
+    queue_event_for,
     settings_error,
     settings_from,
     settings_problems,
@@ -45,7 +46,7 @@ from .adapter import (
 )
 from .jinja import set_hooks
 
-__all__ = ["PersonaClickMiddleware", "setup"]
+__all__ = ["PersonaClick", "PersonaClickMiddleware", "setup"]
 
 ProfileLoader = Callable[[Request], Any]
 Consent = Callable[[Request], "bool | None"]
@@ -126,8 +127,9 @@ def setup(
     placeholder_domains: Iterable[str] = (),
     guard_opt_in: Iterable[str] = (),
     phone_region: str | None = None,
+    track_mapping: Mapping[str, str] | None = None,
     debug: bool | None = None,
-) -> None:
+) -> PersonaClick:
     """Add the PersonaClick extension to ``templates.env`` with these settings.
 
     ``templates`` is a ``Jinja2Templates`` (Starlette's or FastAPI's) or the
@@ -138,7 +140,8 @@ def setup(
     ``False`` or ``None``) raise ``TypeError``. ``consent``'s callable takes the
     request. ``send_once`` needs Starlette's ``SessionMiddleware`` and
     ``secret_key`` (the fingerprint is an HMAC). ``debug``: ``None`` follows the
-    app's ``debug``.
+    app's ``debug``. Returns a :class:`PersonaClick` for the views (its
+    ``queue_event``).
     """
     env = templates if isinstance(templates, Environment) else getattr(templates, "env", None)
     if not isinstance(env, Environment):
@@ -150,7 +153,8 @@ def setup(
               "send_once": send_once, "consent": consent, "cookieless": cookieless, "spa": spa,
               "api_host": api_host, "cdn_host": cdn_host, "guard_disabled": list(guard_disabled),
               "placeholder_domains": list(placeholder_domains),
-              "guard_opt_in": list(guard_opt_in), "phone_region": phone_region}
+              "guard_opt_in": list(guard_opt_in), "phone_region": phone_region,
+              "track_mapping": track_mapping}
     problems = settings_problems(values, KEYWORDS)
     if send_once and not secret_key:
         problems.append(("E008", "send_once needs secret_key (the session stores an HMAC)"))
@@ -158,10 +162,39 @@ def setup(
         problems.append(("E004", "debug must be True, False or None"))
     if problems:
         raise settings_error(problems, "PersonaClick setup: ")
-    set_hooks(env, _StarletteHooks(settings_from(values, debug=bool(debug)), profile_loader,
-                                   secret_key, follow_app_debug=debug is None))
+    hooks = _StarletteHooks(settings_from(values, debug=bool(debug)), profile_loader,
+                            secret_key, follow_app_debug=debug is None)
+    set_hooks(env, hooks)
     if isinstance(templates, Jinja2Templates):
         _private_template_responses(templates)
+    return PersonaClick(hooks)
+
+
+class PersonaClick:
+    """What :func:`setup` returns: the views' side of the same settings.
+
+    >>> from starlette.templating import Jinja2Templates
+    >>> from jinja2 import DictLoader, Environment
+    >>> templates = Jinja2Templates(env=Environment(loader=DictLoader({}), autoescape=True))
+    >>> personaclick = setup(templates, shop_id="357382bf66ac0ce2f1722677c59511")
+    >>> # in a view: personaclick.queue_event(request, "cart", {"id": "SKU-1"})
+    """
+
+    def __init__(self, hooks: Hooks) -> None:
+        self.hooks = hooks
+
+    def __repr__(self) -> str:
+        return "<pc_snippets.starlette.PersonaClick>"
+
+    def queue_event(self, request: Request, event: str, data: Any = None, *,
+                    strict: bool | None = None, consent: bool | None = None) -> bool:
+        """Check a ``track`` event now and send it from the next page that has the
+        ``personaclick_events`` tag (after a redirect). Keeps the checked data in
+        ``request.session`` (Starlette's ``SessionMiddleware``), never JavaScript;
+        returns whether it was queued (not without consent, not when nothing valid
+        remains, not when the queue is full: each logged)."""
+        return queue_event_for(self.hooks, request, event, data, strict=strict,
+                               consent=consent)
 
 
 def _private_template_responses(templates: Jinja2Templates) -> None:

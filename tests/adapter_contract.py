@@ -23,7 +23,9 @@ from typing import Any, ClassVar
 import pytest
 
 from pc_snippets import (
+    EventError,
     ProfileError,
+    check_event,
     check_profile,
     render_call,
     render_init,
@@ -70,11 +72,36 @@ TEMPLATES = {
     "granted": ('{% personaclick_init consent=True %}{% personaclick_profile_set consent=True %}'
                 '{% personaclick_call "track" item consent=True %}'),
     **{f"bad_{tag}": "{% personaclick_" + tag + ' consent="no" %}'
-       for tag in ("init", "profile_set", "profile_get", 'call "track"')},
+       for tag in ("init", "profile_set", "profile_get", 'call "track"', 'track "view"')},
+    # Commerce events: a product view and the thank-you page's purchase, checked.
+    "track": '{% personaclick_track "view" item %}{% personaclick_track "purchase" order %}',
+    "track_withheld": '{% personaclick_track "view" item consent=False %}',
+    "track_bad": '{% personaclick_track "cart" bad_item %}',
+    "track_object": '{% personaclick_track "cart" product %}',
+    # The page after a redirect: what a view queued (queue_event), then the
+    # thank-you page's own purchase tag.
+    "events": "{% personaclick_events %}",
+    "events_then_purchase": ('{% personaclick_events %}'
+                             '{% personaclick_track "purchase" order %}'),
 }
 TAGS_PER_PAGE = 4  # the tags of PAGE
+@dataclass(frozen=True)
+class Product:
+    """A shop's product model, with its own attribute names (``track_mapping``)."""
+
+    sku: str
+    unit_price: str
+
+
 #: The variables every page is rendered with (besides what the adapter finds).
-PAGE_CONTEXT: dict[str, Any] = {"title": "<Shop>", "item": {"id": "SKU-1"}}
+PAGE_CONTEXT: dict[str, Any] = {
+    "title": "<Shop>", "item": {"id": "SKU-1"},
+    # Prices as many shops keep them: decimal text, sent with their exact value.
+    "order": {"order": "N-1001", "order_price": "39.80", "email": "Jane.Doe@Mail.com",
+              "products": [{"id": "SKU-1", "price": "19.90", "amount": 2}]},
+    "bad_item": {"id": "SKU-1", "amount": 0, "price": "19.90"},
+    "product": Product("SKU-7", "5.50"),
+}
 
 #: What the app's consent callable answers for the ``choice`` a request carries.
 ANSWERS: dict[str | None, Any] = {None: None, "yes": True, "no": False,
@@ -122,6 +149,22 @@ def route_headers(args: Mapping[str, str]) -> dict[str, str]:
     return json.loads(args["headers"]) if "headers" in args else {}  # type: ignore[no-any-return]
 
 
+def route_queue(args: Mapping[str, str]) -> list[tuple[str, Any]] | None:
+    """The events a harness route queues before redirecting (``None``: a plain page)."""
+    if "queue" not in args:
+        return None
+    return [(event, data) for event, data in json.loads(args["queue"])]
+
+
+#: Where a harness route redirects after queuing, and the header saying what it queued.
+AFTER_QUEUE = "/contract?template=events"
+QUEUED_HEADER = "X-Queued"
+
+
+def queued_header(results: list[bool]) -> dict[str, str]:
+    return {QUEUED_HEADER: ",".join("1" if queued else "0" for queued in results)}
+
+
 def header_nonce(csp: str | None) -> str | None:
     match = re.search(r"'nonce-([^']+)'", csp or "")
     return match.group(1) if match else None
@@ -143,6 +186,11 @@ class Site:
         """The same site, seen from another browser (no cookies)."""
         raise NotImplementedError
 
+    def queue(self, events: list[tuple[str, Any]], *, choice: str | None = None) -> list[bool]:
+        """POST to a view that queues ``events`` and redirects (asserted: a 303 to
+        :data:`AFTER_QUEUE`); return what each ``queue_event`` call answered."""
+        raise NotImplementedError
+
 
 class WsgiSite(Site):
     """A site behind a Werkzeug-style test client (Flask's ``test_client()``, Bottle's)."""
@@ -157,6 +205,23 @@ class WsgiSite(Site):
             template, visitor, choice, csp_nonce, headers))
         return Page(response.get_data(as_text=True), response.headers,
                     header_nonce(response.headers.get("Content-Security-Policy")))
+
+    def queue(self, events: list[tuple[str, Any]], *, choice: str | None = None) -> list[bool]:
+        response = self.client.post("/contract", query_string=queue_query(events, choice))
+        return after_queue(response.status_code, response.headers)
+
+
+def queue_query(events: list[tuple[str, Any]], choice: str | None) -> dict[str, str]:
+    """A queuing request's query parameters."""
+    values = {"queue": json.dumps(events), "choice": choice}
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def after_queue(status: int, headers: Any) -> list[bool]:
+    """Check a queuing view's redirect; return what it queued."""
+    assert status == 303
+    assert headers["Location"].endswith(AFTER_QUEUE)
+    return [flag == "1" for flag in headers[QUEUED_HEADER].split(",") if flag]
 
 
 class AdapterContract:
@@ -281,7 +346,8 @@ class AdapterContract:
         refused = site.get("granted", visitor="jane", choice="no")
         assert run_page(refused.html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
 
-    @pytest.mark.parametrize("tag", ["init", "profile_set", "profile_get", 'call "track"'])
+    @pytest.mark.parametrize("tag", ["init", "profile_set", "profile_get", 'call "track"',
+                                     'track "view"'])
     def test_a_consent_argument_that_is_no_bool_is_an_error(self, tag: str) -> None:
         with pytest.raises(TypeError, match="consent must be True, False or None, not a "):
             self.site().get(f"bad_{tag}", visitor="jane")
@@ -329,13 +395,18 @@ class AdapterContract:
             ({"phone_region": "ru"},
              '{phone_region} must be an upper-case ISO 3166-1 alpha-2 code such as "RU"'),
             ({"phone_region": 7}, "{phone_region} must be a string or None"),
+            ({"track_mapping": ["sku"]},
+             "{track_mapping} must be a mapping of product field names to attribute names"),
+            ({"track_mapping": {"sku": "id"}}, "{track_mapping}: 'sku' is not a product field"),
+            ({"track_mapping": {"id": "unit price"}},
+             "{track_mapping}: the attribute for 'id' must be a Python attribute name"),
         ],
     )
     def test_settings_are_checked_alike(self, settings: dict[str, Any], message: str) -> None:
         names = {name: self.spell(name) for name in
                  ("shop_id", "stream", "api_host", "cdn_host", "strict", "cookieless",
                   "guard_disabled", "placeholder_domains", "consent", "phone_region",
-                  "guard_opt_in")}
+                  "guard_opt_in", "track_mapping")}
         assert message.format(**names) in self.settings_error(**settings)
 
     def test_an_opt_in_guard_rule_is_switched_on_by_the_setting(self) -> None:
@@ -346,6 +417,10 @@ class AdapterContract:
         assert calls_named(run_page(page.html), "profile", "set")[0][2]["birthday"] == (
             "1970-01-01")
 
+    def test_the_track_mapping_setting_reads_product_objects(self) -> None:
+        page = self.site(track_mapping={"id": "sku", "price": "unit_price"}).get("track_object")
+        assert run_page(page.html) == [["track", "cart", {"id": "SKU-7", "price": 5.5}]]
+
     def test_the_phone_region_setting_reads_national_numbers(self) -> None:
         # Without a region the trunk 8 is not known to be one: sent as written.
         written = calls_named(run_page(self.site().get(visitor="national").html),
@@ -354,6 +429,41 @@ class AdapterContract:
         page = self.site(phone_region="RU").get(visitor="national")
         assert calls_named(run_page(page.html), "profile", "set") == [
             ["profile", "set", {"id": 4, "email": "ivan@mail.ru", "phone": "79129549656"}]]
+
+
+    # ------------------------------------------------------------ commerce events
+
+    def test_track_tags_send_the_checked_events_with_the_nonce(self) -> None:
+        page = self.site().get("track", visitor="jane")
+        scripts = page_scripts(page.html)
+        assert [script.nonce for script in scripts] == [page.nonce] * 2
+        assert page.nonce
+        assert run_page(page.html) == [
+            ["track", "view", check_event("view", PAGE_CONTEXT["item"]).payload],
+            ["track", "purchase", check_event("purchase", PAGE_CONTEXT["order"]).payload]]
+        # Decimal text is sent with its exact value, the email as the profile rules send it.
+        purchase = run_page(page.html)[1][2]
+        assert purchase["order_price"] == 39.8
+        assert purchase["products"] == [{"id": "SKU-1", "price": 19.9, "amount": 2}]
+        assert purchase["email"] == "Jane.Doe@mail.com"
+
+    def test_track_tags_obey_consent(self) -> None:
+        site = self.site()
+        assert page_scripts(site.get("track", visitor="jane", choice="no").html) == []
+        assert page_scripts(site.get("track_withheld", choice="yes").html) == []
+        assert len(page_scripts(site.get("track", choice="yes").html)) == 2
+
+    def test_a_bad_event_field_is_dropped_and_logged_or_raises_in_strict_mode(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.WARNING, logger="pc_snippets"):
+            page = self.site().get("track_bad")
+        assert run_page(page.html) == [["track", "cart", {"id": "SKU-1", "price": 19.9}]]
+        assert [(r.pc_field, r.pc_rule) for r in caplog.records  # type: ignore[attr-defined]
+                if getattr(r, "pc_rule", None)] == [("amount", "invalid_amount")]
+        with pytest.raises(EventError, match=r"amount: .* \[invalid_amount\]") as info:
+            self.site(strict=True).get("track_bad")
+        assert "SKU-1" not in str(info.value)
 
 
 class HttpContract(AdapterContract):
@@ -400,3 +510,83 @@ class SessionContract(HttpContract):
         # In debug a dropped field is still named, the first time.
         placeholder = site.other_session().get(visitor="placeholder")
         assert_placeholder_dropped(placeholder.html, placeholder.nonce or "", warned=debug)
+
+    # -------------------------------------------------- purchase once, the queue
+
+    def test_a_purchase_is_sent_once_per_order_and_session(self) -> None:
+        site = self.site()
+        order = check_event("purchase", PAGE_CONTEXT["order"]).payload
+        first = site.get("track", visitor="jane")
+        assert calls_named(run_page(first.html), "track", "purchase") == [
+            ["track", "purchase", order]]
+        assert "private" in first.headers.get("Cache-Control", "")
+        # A reload (the thank-you page again): the view, not the purchase.
+        reload = run_page(site.get("track", visitor="jane").html)
+        assert reload == [["track", "view", {"id": "SKU-1"}]]
+        # Another browser has its own session: the purchase is sent there.
+        other = run_page(site.other_session().get("track", visitor="jane").html)
+        assert calls_named(other, "track", "purchase") == [["track", "purchase", order]]
+        # Another order in the same session is another purchase.
+        second = {**PAGE_CONTEXT["order"], "order": "N-1002"}
+        assert site.queue([("purchase", second)]) == [True]
+        assert calls_named(run_page(site.get("events").html), "track", "purchase") == [
+            ["track", "purchase", check_event("purchase", second).payload]]
+
+    def test_an_event_queued_before_a_redirect_is_sent_once_on_the_next_page(self) -> None:
+        site = self.site()
+        added = {"id": "SKU-2", "amount": "3", "price": "5.50", "line_id": "L2"}
+        events = [("cart", added), ("cart", ["SKU-1", {"id": "SKU-2", "amount": 1}]),
+                  ("signup_done", {"category": "onboarding", "value": 5, "plan": "pro"})]
+        assert site.queue(events) == [True, True, True]
+        page = site.get("events")
+        assert {script.nonce for script in page_scripts(page.html)} == {page.nonce}
+        assert page.nonce
+        assert run_page(page.html) == [
+            ["track", event, check_event(event, data).payload] for event, data in events]
+        assert run_page(page.html)[0][2] == {"id": "SKU-2", "amount": 3, "price": 5.5,
+                                             "line_id": "L2"}  # key order kept
+        assert list(run_page(page.html)[0][2]) == ["id", "amount", "price", "line_id"]
+        assert "private" in page.headers.get("Cache-Control", "")
+        assert page_scripts(site.get("events").html) == []  # sent once
+        # Another session never sees this visitor's queue.
+        assert site.queue(events[:1]) == [True]
+        assert page_scripts(site.other_session().get("events").html) == []
+
+    def test_nothing_is_queued_without_consent_and_a_refusal_empties_the_queue(self) -> None:
+        site = self.site()
+        assert site.queue([("cart", "SKU-1")], choice="no") == [False]
+        assert page_scripts(site.get("events", choice="yes").html) == []
+        assert site.queue([("cart", "SKU-1")], choice="yes") == [True]
+        assert page_scripts(site.get("events", choice="no").html) == []
+        assert page_scripts(site.get("events", choice="yes").html) == []  # not kept
+
+    def test_the_queue_is_bounded_and_says_so(self, caplog: pytest.LogCaptureFixture) -> None:
+        from pc_snippets.adapter import MAX_QUEUED_EVENTS
+
+        site = self.site()
+        events = [("cart", f"SKU-{n}") for n in range(MAX_QUEUED_EVENTS + 2)]
+        with caplog.at_level(logging.WARNING, logger="pc_snippets"):
+            assert site.queue(events) == [True] * MAX_QUEUED_EVENTS + [False, False]
+        codes = [getattr(r, "pc_rule", None) for r in caplog.records]
+        assert "queue_full" in codes
+        assert all("SKU" not in r.getMessage() for r in caplog.records)
+        sent = run_page(site.get("events").html)
+        assert sent == [["track", "cart", f"SKU-{n}"] for n in range(MAX_QUEUED_EVENTS)]
+
+    def test_bad_queued_data_is_refused_when_queued(self, caplog: pytest.LogCaptureFixture
+                                                    ) -> None:
+        site = self.site()
+        with caplog.at_level(logging.WARNING, logger="pc_snippets"):
+            assert site.queue([("purchase", {"order": "N-9", "products": []}),
+                               ("cart", {"id": "SKU-1", "amount": 2000})]) == [False, True]
+        assert [getattr(r, "pc_rule", None) for r in caplog.records] == [
+            "empty_products", "invalid_amount"]
+        assert run_page(site.get("events").html) == [["track", "cart", {"id": "SKU-1"}]]
+
+    def test_a_queued_purchase_and_the_thank_you_page_count_the_order_once(self) -> None:
+        site = self.site()
+        assert site.queue([("purchase", PAGE_CONTEXT["order"])]) == [True]
+        calls = run_page(site.get("events_then_purchase").html)
+        assert calls == [["track", "purchase", check_event("purchase",
+                                                            PAGE_CONTEXT["order"]).payload]]
+        assert run_page(site.get("events_then_purchase").html) == []

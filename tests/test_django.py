@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import django
 
@@ -24,7 +25,14 @@ from pc_snippets import ProfileError, check_profile, render_profile_get  # noqa:
 from pc_snippets.adapter import CONFIG, SEND_ONCE_SESSION_KEY  # noqa: E402
 from pc_snippets.django.hooks import django6_get_nonce  # noqa: E402
 from pc_snippets.django.profiles import user_profile  # noqa: E402
-from tests.adapter_contract import Page, SessionContract, Site, query  # noqa: E402
+from tests.adapter_contract import (  # noqa: E402
+    Page,
+    SessionContract,
+    Site,
+    after_queue,
+    query,
+    queue_query,
+)
 from tests.adapter_contract import header_nonce as csp_nonce_of  # noqa: E402
 from tests.django_project import django6_csp  # noqa: E402
 from tests.django_project.models import Customer  # noqa: E402
@@ -407,6 +415,13 @@ class DjangoSite(Site):
 
     def other_session(self) -> DjangoSite:
         return DjangoSite(self.using, self.settings)
+
+    def queue(self, events: list[tuple[str, Any]], *, choice: str | None = None) -> list[bool]:
+        params = {**queue_query(events, choice), "using": self.using}
+        with override_settings(**self.settings):
+            # The query string on a POST, as the other harnesses send it.
+            response = self.client.post("/contract/?" + urlencode(params))
+        return after_queue(response.status_code, response.headers)
 
 
 class TestDjangoTemplatesContract(SessionContract):

@@ -8,19 +8,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask, make_response, render_template_string, request
+from flask import Flask, make_response, redirect, render_template_string, request
 from flask_talisman import Talisman
 
 from pc_snippets import check_profile
 from pc_snippets.adapter import CONFIG, SEND_ONCE_SESSION_KEY
-from pc_snippets.flask import PersonaClick
+from pc_snippets.flask import PersonaClick, queue_event
 from tests.adapter_contract import (
+    AFTER_QUEUE,
     TEMPLATES,
     VISITORS,
     SessionContract,
     WsgiSite,
+    queued_header,
     route_context,
     route_headers,
+    route_queue,
 )
 from tests.pages import (
     PUBLIC_HEADERS,
@@ -410,8 +413,12 @@ def contract_app(config: dict[str, Any]) -> Flask:
     personaclick = PersonaClick(app)
     personaclick.profile_loader(lambda: VISITORS.get(request.args.get("visitor", ""), ANONYMOUS))
 
-    @app.route("/contract")
+    @app.route("/contract", methods=["GET", "POST"])
     def contract() -> Any:
+        events = route_queue(request.args)
+        if events is not None:  # a view that queues events, then redirects
+            queued = [queue_event(event, data) for event, data in events]
+            return redirect(AFTER_QUEUE, 303), queued_header(queued)
         html = render_template_string(TEMPLATES[request.args["template"]],
                                       **route_context(request.args))
         return html, 200, route_headers(request.args)

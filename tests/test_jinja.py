@@ -255,6 +255,25 @@ def test_call_tag() -> None:
     assert run_snippet(html) == [["track", "view", {"id": "SKU-</script>", "stock": True}]]
 
 
+def test_track_tag_and_global_with_hostile_ids_and_a_missing_variable() -> None:
+    env = make_env()
+    html = env.from_string(
+        "{% personaclick_track 'view', product %}"
+        "{{ personaclick_track('search', query, nonce='cjRuZDBt') }}"
+        "{% personaclick_track 'view', no_such_variable %}"
+    ).render(product={"id": "SKU-</script><!--"}, query="red\u2028<b>shoes</b>")
+    assert run_page(html) == [["track", "view", {"id": "SKU-</script><!--"}],
+                              ["track", "search", "red\u2028<b>shoes</b>"]]
+    assert [script.nonce for script in page_scripts(html)] == [None, "cjRuZDBt"]
+
+
+def test_the_track_tags_work_in_a_sandbox() -> None:
+    env = SandboxedEnvironment(extensions=[PersonaClickExtension], autoescape=True)
+    html = env.from_string("{% personaclick_track 'cart', item %}{% personaclick_events %}"
+                           ).render(item={"id": "SKU-1", "amount": "2"})
+    assert run_page(html) == [["track", "cart", {"id": "SKU-1", "amount": 2}]]
+
+
 @pytest.mark.parametrize(
     ("source", "message"),
     [
@@ -262,6 +281,10 @@ def test_call_tag() -> None:
         ("{% personaclick_profile_set a, b %}", "at most 1 positional"),
         ("{% personaclick_profile_get callback='f', user %}", "positional argument after keyword"),
         ("{% personaclick_call %}", "needs a command"),
+        ("{% personaclick_track %}", "needs an event"),
+        ("{% personaclick_track 'view', a, b %}", "at most 2 positional"),
+        ("{% personaclick_track 'view', a, custom={} %}", "takes no argument 'custom'"),
+        ("{% personaclick_events 'cart' %}", "at most 0 positional"),
         ("{% personaclick_init nonce='YQ==', nonce='Yg==' %}", "'nonce' given twice"),
     ],
 )

@@ -101,6 +101,35 @@ def test_flask_example(flask_login: None) -> None:
     assert calls_named(refused, "profile", "set") == []
 
 
+def test_the_event_queue_example() -> None:
+    from flask import Flask, redirect, render_template_string, request, url_for
+
+    from pc_snippets.flask import PersonaClick
+
+    (code,) = blocks("Events in templates, once per order, across redirects", "py")
+    (tags,) = blocks("Events in templates, once per order, across redirects", "django")
+    app = Flask("readme_events")
+    app.config.update(PERSONACLICK_SHOP_ID=SHOP_ID, SECRET_KEY="readme")
+    PersonaClick(app)
+    namespace: dict[str, Any] = {"app": app, "request": request, "redirect": redirect,
+                                 "url_for": url_for}
+    exec(compile(code, "README.md", "exec"), namespace)
+    order = {"order": "N-7", "products": [{"id": "SKU-1", "price": "19.90", "amount": "2"}]}
+    app.add_url_rule("/cart", "cart_page", lambda: render_template_string(
+        tags, product="SKU-1", order=order))
+    client = app.test_client()
+    posted = client.post("/cart", data={"sku": "SKU-9", "qty": "3"})
+    assert posted.status_code == 303
+    assert posted.headers["Location"].endswith("/cart")
+    calls = run_page(client.get("/cart").get_data(as_text=True))
+    assert calls == [["track", "view", "SKU-1"],
+                     ["track", "purchase", {"order": "N-7", "products": [
+                         {"id": "SKU-1", "price": 19.9, "amount": 2}]}],
+                     ["track", "cart", {"id": "SKU-9", "amount": 3}]]
+    # A reload: the view again; neither the purchase nor the queued cart change.
+    assert run_page(client.get("/cart").get_data(as_text=True)) == [["track", "view", "SKU-1"]]
+
+
 def test_fastapi_example() -> None:
     (code,) = blocks("Starlette / FastAPI", "py")
     (template,) = blocks("Flask", "jinja")  # the same tags in any Jinja template

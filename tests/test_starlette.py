@@ -17,7 +17,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.testclient import TestClient
@@ -27,14 +27,19 @@ from pc_snippets import check_profile
 from pc_snippets.adapter import KEYWORDS, SEND_ONCE_SESSION_KEY
 from pc_snippets.starlette import PersonaClickMiddleware, setup
 from tests.adapter_contract import (
+    AFTER_QUEUE,
     TEMPLATES,
     VISITORS,
     Page,
     SessionContract,
     Site,
+    after_queue,
     query,
+    queue_query,
+    queued_header,
     route_context,
     route_headers,
+    route_queue,
 )
 from tests.adapter_contract import header_nonce as csp_nonce_of
 from tests.pages import (
@@ -357,6 +362,11 @@ class StarletteSite(Site):
     def other_session(self) -> StarletteSite:
         return StarletteSite(self.app)
 
+    def queue(self, events: list[tuple[str, Any]], *, choice: str | None = None) -> list[bool]:
+        response = self.client.post("/contract", params=queue_query(events, choice),
+                                    follow_redirects=False)
+        return after_queue(response.status_code, response.headers)
+
 
 class TestStarletteContract(SessionContract):
     naming = KEYWORDS
@@ -367,17 +377,27 @@ class TestStarletteContract(SessionContract):
             "consent", lambda request: self.decisions(request.query_params.get("choice")))
         templates = Jinja2Templates(env=Environment(loader=DictLoader(TEMPLATES),
                                                     autoescape=True))
-        setup(templates, profile_loader=lambda request: VISITORS.get(
+        self.personaclick = setup(templates, profile_loader=lambda request: VISITORS.get(
             request.query_params.get("visitor", "")), **settings)
         return templates
 
+    def route(self, templates: Jinja2Templates, request: Request) -> Response:
+        """The contract's page, or a view that queues events and redirects."""
+        args = request.query_params
+        events = route_queue(args)
+        if events is not None:
+            queued = [self.personaclick.queue_event(request, event, data)
+                      for event, data in events]
+            return RedirectResponse(AFTER_QUEUE, 303, headers=queued_header(queued))
+        return templates.TemplateResponse(request, args["template"], route_context(args),
+                                          headers=route_headers(args))
+
     def app(self, templates: Jinja2Templates) -> Any:
         async def contract(request: Request) -> Response:
-            args = request.query_params
-            return templates.TemplateResponse(request, args["template"], route_context(args),
-                                              headers=route_headers(args))
+            return self.route(templates, request)
 
-        return Starlette(routes=[Route("/contract", contract)], middleware=[
+        return Starlette(routes=[Route("/contract", contract, methods=["GET", "POST"])],
+                         middleware=[
             Middleware(SessionMiddleware, secret_key="session-secret"),
             Middleware(CSPNonce),
             Middleware(PersonaClickMiddleware),
@@ -399,11 +419,9 @@ class TestFastAPIContract(TestStarletteContract):
         app.add_middleware(SessionMiddleware, secret_key="session-secret")
         app.add_middleware(CSPNonce)
 
-        @app.get("/contract")
+        @app.api_route("/contract", methods=["GET", "POST"])
         def contract(request: Request) -> Response:
-            args = request.query_params
-            return templates.TemplateResponse(request, args["template"], route_context(args),
-                                              headers=route_headers(args))
+            return self.route(templates, request)
 
         return app
 

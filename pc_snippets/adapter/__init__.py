@@ -9,8 +9,11 @@ visitors, send-once, the core renderers. It describes its framework with a
 - for Jinja templates, installs it with :func:`pc_snippets.jinja.set_hooks`;
   the tags and globals then call the pipeline;
 - for other template engines, calls :func:`render_init_for`,
-  :func:`render_profile_set_for`, :func:`render_profile_get_for` and
+  :func:`render_profile_set_for`, :func:`render_profile_get_for`,
+  :func:`render_track_for`, :func:`render_queued_events_for` and
   :func:`render_call_for` from its own tags;
+- offers its views :func:`queue_event_for` (an event kept in the session for
+  the next page, across a redirect), spelled its framework's way;
 - reads its settings from :data:`SETTINGS` (spelled with a :class:`Naming`) with
   :func:`read_settings`, :func:`settings_problems` and :func:`settings_from`
   (or :func:`load_settings`, which does the three);
@@ -22,6 +25,8 @@ Nothing here imports a web framework. The modules, one job each:
 :mod:`~pc_snippets.adapter.settings` (the settings table),
 :mod:`~pc_snippets.adapter.hooks` (what an adapter supplies),
 :mod:`~pc_snippets.adapter.pipeline` (the per-tag pipeline),
+:mod:`~pc_snippets.adapter.events` (``track`` tags, the event queue) and
+:mod:`~pc_snippets.adapter.orders` (purchase once),
 :mod:`~pc_snippets.adapter.context` (reading template contexts),
 :mod:`~pc_snippets.adapter.send_once` and :mod:`~pc_snippets.adapter.headers`
 (Cache-Control).
@@ -35,8 +40,17 @@ from __future__ import annotations
 
 from ..core.render import consent_decision
 from .context import SANDBOX_CONTEXT, ContextLike, absent, context_value, defined, nonce_text
+from .events import (
+    EVENTS_SESSION_KEY,
+    MAX_QUEUE_CHARACTERS,
+    MAX_QUEUED_EVENTS,
+    queue_event_for,
+    render_queued_events_for,
+    render_track_for,
+)
 from .headers import SHARED_CACHE_HEADERS, make_private, private_cache_control, streamed_body
 from .hooks import DEFAULT, REQUEST_KEYS, Hooks, StaticHooks, carries_personal_data, is_anonymous
+from .orders import MAX_ORDERS, ORDERS_SESSION_KEY, SentOrders
 from .pipeline import (
     render_call_for,
     render_init_for,
@@ -64,7 +78,12 @@ __all__ = [
     "CONFIG",
     "DEFAULT",
     "ENVIRONMENT",
+    "EVENTS_SESSION_KEY",
     "KEYWORDS",
+    "MAX_ORDERS",
+    "MAX_QUEUED_EVENTS",
+    "MAX_QUEUE_CHARACTERS",
+    "ORDERS_SESSION_KEY",
     "REQUEST_KEYS",
     "SANDBOX_CONTEXT",
     "SEND_ONCE_SESSION_KEY",
@@ -74,6 +93,7 @@ __all__ = [
     "Hooks",
     "Naming",
     "SendOnce",
+    "SentOrders",
     "Setting",
     "Settings",
     "StaticHooks",
@@ -87,11 +107,14 @@ __all__ = [
     "make_private",
     "nonce_text",
     "private_cache_control",
+    "queue_event_for",
     "read_settings",
     "render_call_for",
     "render_init_for",
     "render_profile_get_for",
     "render_profile_set_for",
+    "render_queued_events_for",
+    "render_track_for",
     "settings_error",
     "settings_from",
     "settings_markdown",

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.events import check_track_mapping
 from ..core.guard import Guard
 from ..core.phones import check_region
 from ..core.render import render_init
@@ -65,6 +66,8 @@ class Settings:
     guard: Guard | None = field(default=None, compare=False)
     #: Phones without an international prefix are national numbers of this region.
     phone_region: str | None = None
+    #: A product object's attribute names for ``track`` events (``{"id": "sku"}``).
+    track_mapping: Mapping[str, str] | None = field(default=None, compare=False)
     #: Development mode (the framework's debug flag): dropped fields are also named
     #: in the browser console (path and rule code, never the value).
     debug: bool = False
@@ -111,6 +114,9 @@ SETTINGS: tuple[Setting, ...] = (
             "which a phone written without an international prefix is read as a national "
             "number (`None`: phones are read as written, country code included)",
             "phone_region"),
+    Setting("track_mapping", "mapping or None", None, "a product object's attribute names for "
+            "`track` events, given once (`{\"id\": \"sku\", \"price\": \"unit_price\"}`); "
+            "mappings (dicts) are read by their keys", "track_mapping"),
 )
 
 #: Problem codes that mean "a value of the wrong type" (see :func:`settings_error`).
@@ -176,7 +182,7 @@ def settings_problems(
     renderers accept. Codes: ``E001`` missing shop id, ``E002`` malformed shop id,
     ``E003`` malformed stream or host, ``E004`` wrong type, ``E005`` bad guard
     settings, ``E007`` a consent that is no decision and no callable, ``E009`` a
-    phone region that is no region code.
+    phone region that is no region code, ``E010`` a track mapping naming no product field.
 
     >>> settings_problems({"shop_id": None, "enabled": False}, KEYWORDS)
     []
@@ -198,6 +204,10 @@ def settings_problems(
             check_region(region, naming("phone_region"))
         except ValueError as exc:
             problems.append(("E009", str(exc)))
+    try:
+        check_track_mapping(values.get("track_mapping"), naming("track_mapping"))
+    except (TypeError, ValueError) as exc:
+        problems.append(("E004" if isinstance(exc, TypeError) else "E010", str(exc)))
     consent = values.get("consent")
     if not (consent is None or isinstance(consent, bool) or callable(consent)):
         problems.append(("E007", f"{naming('consent')} must be True, False, None or a "

@@ -42,10 +42,13 @@ from .serialize import MAX_SAFE_INTEGER
 
 __all__ = [
     "EVENT_RULES",
+    "QUEUE_RULES",
     "STANDARD_EVENTS",
+    "TRACK_MAPPING_NAMES",
     "EventError",
     "EventResult",
     "check_event",
+    "check_track_mapping",
     "render_track",
 ]
 
@@ -65,6 +68,12 @@ EVENT_RULES: dict[str, str] = {
                      "the event is not sent",
 }
 
+#: The rule codes of the adapters' event queue (part of :data:`pc_snippets.RULES`).
+QUEUE_RULES: dict[str, str] = {
+    "queue_full": "an event queued for the next page while the session's queue is full "
+                  "(10 events or 3,000 characters of data): it is not queued",
+}
+
 #: The events PersonaClick defines; any other name is a custom event.
 STANDARD_EVENTS = ("view", "category", "cart", "remove_from_cart", "wish", "remove_wish",
                    "search", "purchase")
@@ -73,6 +82,9 @@ _EVENT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
 _MAX_ITEMS = 100  # a cart or an order of more lines than this is surely a mistake
 _MAX_ID = 255
 _EXACT_DIGITS = 15  # every decimal of up to 15 significant digits survives a double
+# Numbers as text: ASCII digits only (str.isdigit and \d accept other scripts' digits).
+_AMOUNT_TEXT = re.compile(r"[0-9]{1,4}")
+_PRICE_TEXT = re.compile(r"[0-9]{1,16}(?:\.[0-9]{1,16})?")
 
 
 def item_id(value: Any, ctx: f.Context) -> str | int:
@@ -99,7 +111,10 @@ def order_id(value: Any, ctx: f.Context) -> str | int:
 
 
 def amount(value: Any, ctx: f.Context) -> int:
-    """How many: a whole number from 1 to 1000 (a whole float or Decimal is accepted)."""
+    """How many: a whole number from 1 to 1000 (a whole float or Decimal is accepted,
+    and digits as text, as a form posts them: ``"2"``)."""
+    if isinstance(value, str) and _AMOUNT_TEXT.fullmatch(value):
+        value = int(value)
     if isinstance(value, Decimal):
         value = int(value) if value.is_finite() and value == value.to_integral_value() else None
     elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
@@ -110,7 +125,13 @@ def amount(value: Any, ctx: f.Context) -> int:
 
 
 def price(value: Any, ctx: f.Context) -> int | float:
-    """A price or total: finite, >= 0, sent with its exact value (19.90 as 19.9)."""
+    """A price or total: finite, >= 0, sent with its exact value (19.90 as 19.9).
+
+    Plain decimal text (``"19.90"``, as many shops store prices) is read exactly,
+    as a ``Decimal``; any other text is refused (``"19,90"``, ``"$19.90"``, ``"1e3"``).
+    """
+    if isinstance(value, str) and _PRICE_TEXT.fullmatch(value):
+        value = Decimal(value)
     if isinstance(value, Decimal) and value.is_finite():
         digits = value.normalize().as_tuple().digits
         if len(digits) > _EXACT_DIGITS:
@@ -165,6 +186,8 @@ PURCHASE_RULES: dict[str, f.Normaliser] = {
     "order_discount": price, "channel": f.text, "segment": segment,
 }
 _PURCHASE_NAMES = (*PURCHASE_RULES, "products", "custom")
+#: The product fields a ``track_mapping`` may rename (a product of view, cart, purchase).
+TRACK_MAPPING_NAMES = tuple(CART_ITEM_RULES)
 CUSTOM_EVENT_RULES: dict[str, f.Normaliser] = {
     "category": f.text, "label": f.text, "value": event_value, "time": unix_time,
 }
@@ -326,6 +349,30 @@ def _custom_event(data: Any, ctx: f.Context) -> Any:
     return payload or None
 
 
+def check_track_mapping(mapping: Any, what: str = "track_mapping") -> None:
+    """Raise ``TypeError`` / ``ValueError`` unless ``mapping`` maps product field names
+    (:data:`TRACK_MAPPING_NAMES`) to attribute names.
+
+    >>> check_track_mapping({"id": "sku"})
+    >>> check_track_mapping({"sku": "id"})
+    Traceback (most recent call last):
+    ValueError: track_mapping: 'sku' is not a product field (id, amount, price, ...)
+    """
+    if mapping is None:
+        return
+    if not isinstance(mapping, Mapping):
+        raise TypeError(f"{what} must be a mapping of product field names to attribute "
+                        "names, or None")
+    for key, value in mapping.items():
+        if key not in TRACK_MAPPING_NAMES:
+            shown = repr(key) if isinstance(key, str) and key.isidentifier() else "a key"
+            raise ValueError(f"{what}: {shown} is not a product field "
+                             f"({', '.join(TRACK_MAPPING_NAMES[:3])}, ...)")
+        if not isinstance(value, str) or not value.isidentifier():
+            raise ValueError(f"{what}: the attribute for {key!r} must be a Python "
+                             "attribute name")
+
+
 def check_event(
     event: str,
     data: Any = None,
@@ -353,6 +400,8 @@ def check_event(
     if not isinstance(event, str) or not _EVENT_NAME.fullmatch(event):
         raise ValueError("event must be an event name such as 'view' or 'purchase' "
                          "(letters, digits, _ . -; at most 64 characters)")
+    if track_mapping is not None:
+        check_track_mapping(track_mapping)
     ctx = f.Context(guard or DEFAULT_GUARD, None, check_region(phone_region))
     payload: Any
     if event in ("view", "cart"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .events import EVENT_RULES
+from .events import EVENT_RULES, QUEUE_RULES
 from .guard import GUARD_RULES
 
 __all__ = ["RULES"]
@@ -36,4 +36,5 @@ RULES: dict[str, str] = {
     "invalid_custom_value": "custom value not text, number, boolean, date, list or small object",
     **GUARD_RULES,
     **EVENT_RULES,
+    **QUEUE_RULES,
 }

@@ -90,9 +90,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def contract(request: HttpRequest) -> HttpResponse:
     """The adapter contract's page (tests/adapter_contract.py), with either engine."""
-    from tests.adapter_contract import TEMPLATES, VISITORS, route_context, route_headers
+    from pc_snippets.django.events import queue_event
+    from tests.adapter_contract import (
+        AFTER_QUEUE,
+        TEMPLATES,
+        VISITORS,
+        queued_header,
+        route_context,
+        route_headers,
+        route_queue,
+    )
 
     args = request.GET
+    events = route_queue(args)
+    if events is not None:  # a view that queues events, then redirects
+        queued = [queue_event(request, event, data) for event, data in events]
+        response = HttpResponse(status=303, headers=queued_header(queued))
+        response["Location"] = AFTER_QUEUE
+        return response
     if "visitor" in args:
         request.user = VISITORS[args["visitor"]]  # type: ignore[assignment]
     source = TEMPLATES[args["template"]]

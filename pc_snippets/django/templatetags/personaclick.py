@@ -6,7 +6,8 @@
     {% personaclick_profile_set %}                 {# request.user #}
     {% personaclick_profile_set order.customer %}  {# another user or a dict #}
     {% personaclick_profile_get callback="shop.onProfile" fill=True %}
-    {% personaclick_call "track" "view" product_data %}
+    {% personaclick_track "view" product %}       {# checked; a purchase once per order #}
+    {% personaclick_events %}                     {# what a view queued: queue_event() #}
 
 Each tag is Django's ``simple_tag`` over the shared pipeline function of the same
 name (:mod:`pc_snippets.adapter`), with that function's arguments after its
@@ -34,6 +35,8 @@ from ...adapter import (
     render_init_for,
     render_profile_get_for,
     render_profile_set_for,
+    render_queued_events_for,
+    render_track_for,
 )
 from ..hooks import HOOKS
 
@@ -115,4 +118,6 @@ def _tag(name: str, render_for: Callable[..., Markup]) -> None:
 _tag("personaclick_init", render_init_for)
 _tag("personaclick_profile_set", render_profile_set_for)
 _tag("personaclick_profile_get", render_profile_get_for)
+_tag("personaclick_track", render_track_for)
+_tag("personaclick_events", render_queued_events_for)
 _tag("personaclick_call", render_call_for)
