@@ -360,3 +360,35 @@ def test_a_clean_record_takes_the_fast_path() -> None:
     ctx = fields.Context()
     assert purchase({"order": "N-1", "email": "jane@mail.com", "segment": "A"}, ctx)
     assert not purchase({"order": "N-1", "email": "Jane@Mail.COM"}, ctx)
+
+
+@pytest.mark.parametrize(("written", "sent"), [
+    ("19.90", 19.9), ("0", 0), ("0.10", 0.1), ("1000", 1000), ("12345678.99", 12345678.99),
+    (" 19.9\n", 19.9),  # surrounding whitespace is trimmed, as from every text
+])
+def test_a_price_as_plain_decimal_text_is_read_exactly(written: str, sent: Any) -> None:
+    result = check_event("cart", {"id": "S", "price": written})
+    assert result.problems == ()
+    assert result.payload == {"id": "S", "price": sent}
+    assert result.payload["price"] == float(Decimal(written.strip()))
+
+
+@pytest.mark.parametrize("written", ["19,90", "$19.90", "1e3", "-1", "19 .9", "19.",
+                                     ".5", "\uff11\uff19", "\u0661\u0669", "nan", "inf", "",
+                                     "1" * 17, "0." + "1" * 17])
+def test_any_other_price_text_is_refused(written: str) -> None:
+    result = check_event("cart", {"id": "S", "price": written})
+    assert result.payload == {"id": "S"}
+    assert [(p.field, p.code) for p in result.problems] == [("price", "invalid_price")] or (
+        written == "" and result.problems == ())  # empty: no value, omitted as everywhere
+
+
+@pytest.mark.parametrize(("written", "ok"), [("2", True), ("1000", True), ("0", False),
+                                             ("1001", False), ("2.0", False), ("\uff12", False),
+                                             ("+2", False), ("2 000", False)])
+def test_an_amount_as_digits_is_read_as_a_form_posts_it(written: str, ok: bool) -> None:
+    result = check_event("cart", {"id": "S", "amount": written})
+    if ok:
+        assert result.payload == {"id": "S", "amount": int(written)}
+    else:
+        assert [(p.field, p.code) for p in result.problems] == [("amount", "invalid_amount")]
