@@ -303,12 +303,14 @@ def reference_event(event: str, data: Any) -> Any:
     """check_event with the record fast path switched off: the rules alone."""
     from pc_snippets.core import events
 
-    saved = dict(events._RECORD_TESTS)
+    saved, saved_lists = dict(events._RECORD_TESTS), dict(events._LIST_TESTS)
     events._RECORD_TESTS.update((key, lambda record, ctx: False) for key in saved)
+    events._LIST_TESTS.update((key, lambda items, ctx: None) for key in saved_lists)
     try:
         return check_event(event, data)
     finally:
         events._RECORD_TESTS.update(saved)
+        events._LIST_TESTS.update(saved_lists)
 
 
 ids = st.one_of(st.integers(min_value=-2, max_value=2**54), texts,
@@ -360,6 +362,15 @@ def test_a_clean_record_takes_the_fast_path() -> None:
     ctx = fields.Context()
     assert purchase({"order": "N-1", "email": "jane@mail.com", "segment": "A"}, ctx)
     assert not purchase({"order": "N-1", "email": "Jane@Mail.COM"}, ctx)
+    # A whole list in one call: copies of clean lines, None as soon as one is not.
+    lines = events._LIST_TESTS[id(events.PRODUCT_RULES)]
+    clean = [{"id": "SKU-1", "price": 19.9, "amount": 2}, {"id": 7, "line_id": "L2"}]
+    copied = lines(clean, ctx)
+    assert copied == clean
+    assert all(a is not b for a, b in zip(copied, clean))
+    for changed in ({"id": "SKU-1", "amount": 0}, {"price": 1}, {"id": "S", "amount": None},
+                    {"id": "S", "fashion_size": "M"}, "SKU-1", {}):
+        assert lines([*clean, changed], ctx) is None
 
 
 @pytest.mark.parametrize(("written", "sent"), [

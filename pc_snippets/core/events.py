@@ -37,7 +37,7 @@ from .logs import log_problems
 from .phones import check_region
 from .problems import FieldProblem, Problem, ProfileError
 from .render import consent_decision, nonce_attribute, render_fresh_track
-from .sent import generate_entry_test
+from .sent import generate_entry_test, generate_list_test
 from .serialize import MAX_SAFE_INTEGER
 
 __all__ = [
@@ -215,6 +215,11 @@ _RECORD_TESTS = {
     id(rules): generate_entry_test(rules, EVENT_AS_SENT)
     for rules in (VIEW_RULES, CART_ITEM_RULES, PRODUCT_RULES, PURCHASE_RULES)
 }
+# A whole list of clean lines (a cart, an order's products) in one call.
+_LIST_TESTS = {
+    id(rules): generate_list_test(rules, EVENT_AS_SENT, required="id")
+    for rules in (VIEW_RULES, CART_ITEM_RULES, PRODUCT_RULES)
+}
 
 
 class EventResult(Checked):
@@ -291,6 +296,10 @@ def _items(value: Any, rules: Mapping[str, f.Normaliser], ctx: f.Context, label:
     if len(value) > _MAX_ITEMS:
         ctx.report(label, "too_many", f"more than {_MAX_ITEMS} entries")
         return None
+    if not ids_only:
+        clean = _LIST_TESTS[id(rules)](value, ctx)
+        if clean is not None:  # every line as it is sent: nothing to decide
+            return clean
     out = []
     test = None if ids_only else _RECORD_TESTS[id(rules)]
     for index, entry in enumerate(value):
@@ -306,9 +315,9 @@ def _items(value: Any, rules: Mapping[str, f.Normaliser], ctx: f.Context, label:
 
 
 def _purchase(data: Any, ctx: f.Context, mapping: Mapping[str, str] | None) -> Any:
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):
         data = {name: getattr(data, name, None) for name in _PURCHASE_NAMES}
-    rest = {key: value for key, value in data.items() if key not in ("products", "custom")}
+    rest = {key: value for key, value in data.items() if key != "products" and key != "custom"}
     # The order's own fields as they are sent (a fresh dict already), or the rules.
     payload = rest if _RECORD_TESTS[id(PURCHASE_RULES)](rest, ctx) else f.read_record(
         rest, PURCHASE_RULES, ctx)
@@ -324,9 +333,15 @@ def _purchase(data: Any, ctx: f.Context, mapping: Mapping[str, str] | None) -> A
                    "a purchase needs at least one valid product; it is not sent")
         return None
     # The products where the API expects them, after the order's own fields.
-    ordered = {key: payload[key] for key in payload if key in ("order", "order_price")}
+    ordered = {}
+    if "order" in payload:
+        ordered["order"] = payload["order"]
+    if "order_price" in payload:
+        ordered["order_price"] = payload["order_price"]
     ordered["products"] = items
-    ordered.update((key, value) for key, value in payload.items() if key not in ordered)
+    for key, value in payload.items():
+        if key not in ordered:
+            ordered[key] = value
     custom = data.get("custom")
     if custom is not None:
         properties = normalise_custom(custom, ctx)

@@ -173,6 +173,25 @@ def _generate(rules: Mapping[str, f.Normaliser], entries: Mapping[f.Normaliser, 
     return test
 
 
+def _field_lines(rules: Mapping[str, f.Normaliser], expressions: Mapping[f.Normaliser, str],
+                 indent: str, fail: str) -> list[str]:
+    # The test of each field present in the record bound to ``get``: ``fail`` unless sent as is.
+    lines = []
+    for name, rule in rules.items():
+        lines += [
+            f"{indent}v = get({name!r})", f"{indent}if v is not None:",
+            f"{indent}    if not ({expressions[rule]}):", f"{indent}        {fail}",
+            f"{indent}    present += 1",
+        ]
+    return lines
+
+
+def _compiled(lines: list[str], names: Mapping[str, Any] | None, function: str) -> Any:
+    namespace = {**_NAMESPACE, **(names or {})}
+    exec("\n".join(lines), namespace)  # noqa: S102 - constant source text made here
+    return namespace[function]
+
+
 def generate_entry_test(
     rules: Mapping[str, f.Normaliser],
     expressions: Mapping[f.Normaliser, str] | None = None,
@@ -187,17 +206,35 @@ def generate_entry_test(
     lines = ["def test(data, ctx):", "    get = data.get", "    present = 0"]
     if any(rule is f.birthday for rule in rules.values()):
         lines.append("    today = ctx.today_iso")
-    for name, rule in rules.items():
-        lines += [
-            f"    v = get({name!r})", "    if v is not None:",
-            f"        if not ({expressions[rule]}):", "            return False",
-            "        present += 1",
-        ]
+    lines += _field_lines(rules, expressions, "    ", "return False")
     lines.append("    return present == len(data)")
-    namespace = {**_NAMESPACE, **(names or {})}
-    exec("\n".join(lines), namespace)  # noqa: S102 - constant source text made here
-    test: EntryTest = namespace["test"]
+    test: EntryTest = _compiled(lines, names, "test")
     return test
+
+
+def generate_list_test(
+    rules: Mapping[str, f.Normaliser],
+    expressions: Mapping[f.Normaliser, str] | None = None,
+    names: Mapping[str, Any] | None = None,
+    *,
+    required: str,
+) -> Callable[[Any, f.Context], list[dict[str, Any]] | None]:
+    """:func:`generate_entry_test` for each record of a list, in one loop, inlined.
+
+    Returns copies of the records if every one is a dict with ``required`` whose
+    fields are all sent as they are, else ``None`` (the caller's rules decide).
+    A cart or an order of ten lines pays one call instead of ten.
+    """
+    expressions = {**SENT_AS_IS, **(expressions or {})}
+    lines = ["def test_list(items, ctx):", "    out = []", "    for data in items:",
+             f"        if type(data) is not dict or {required!r} not in data:",
+             "            return None", "        get = data.get", "        present = 0"]
+    if any(rule is f.birthday for rule in rules.values()):
+        lines.insert(1, "    today = ctx.today_iso")
+    lines += _field_lines(rules, expressions, "        ", "return None")
+    lines += ["        if present != len(data):", "            return None",
+              "        out.append(data.copy())", "    return out"]
+    return _compiled(lines, names, "test_list")  # type: ignore[no-any-return]
 
 
 def _entries(rules: Mapping[str, f.Normaliser]) -> Callable[[Any, f.Context], Any]:
