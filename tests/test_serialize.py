@@ -350,3 +350,29 @@ def test_oracle_catches_an_unescaped_double_escape() -> None:
     raw = '<script>personaclick("track","custom","<!--<script>");</script>'
     with pytest.raises(AssertionError):
         single_script(raw)
+
+
+# Every character the HTML parser reports as a parse error in script text (WHATWG
+# "control-character-in-input-stream", "noncharacter-in-input-stream"), listed by
+# hand from the spec: DEL, the C1 controls, U+FDD0-U+FDEF, and U+xFFFE/U+xFFFF of
+# every plane.
+PARSE_ERROR_CHARACTERS = (
+    ["\x7f"] + [chr(c) for c in range(0x80, 0xA0)] + [chr(c) for c in range(0xFDD0, 0xFDF0)]
+    + [chr(plane * 0x10000 + last) for plane in range(17) for last in (0xFFFE, 0xFFFF)]
+)
+
+
+def test_characters_the_html_parser_reports_are_escaped_and_arrive_unchanged() -> None:
+    import html5lib
+
+    text = "a" + "b".join(PARSE_ERROR_CHARACTERS) + "\u00e9"
+    for value in (text, {"key" + PARSE_ERROR_CHARACTERS[0]: [text]}, "only ascii \x7f"):
+        html = render_call("track", "x", value)
+        assert not any(c in html for c in PARSE_ERROR_CHARACTERS)
+        parser = html5lib.HTMLParser(namespaceHTMLElements=False)
+        parser.parse(f"<!DOCTYPE html><html><head><title>t</title>{html}</head></html>")
+        assert list(parser.errors) == []
+        assert run_snippet(html) == [["track", "x", value]]  # V8 decodes them back
+        assert json.loads(dumps_js(value)) == value
+    # Data without them is written exactly as before.
+    assert dumps_js(["\u00e9\u0100 \ufdcf\ufdf0\ufffd"]) == '["\u00e9\u0100 \ufdcf\ufdf0\ufffd"]'

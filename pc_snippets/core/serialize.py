@@ -29,6 +29,23 @@ _HTML_UNSAFE = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
 _LINE_SEPARATORS = (("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What the HTML parser calls a parse error in a script's text, though it keeps
+# it: DEL, the C1 controls and the noncharacters (U+FDD0-U+FDEF and the last two
+# code points of every plane). Harmless to the script, but a page that carries
+# them raw is not conforming HTML, so they are written as escapes too (C0
+# controls are escaped by every JSON encoder already).
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    chr(plane + last) for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))
+_PARSE_ERRORS = re.compile(f"[\x7f-\x9f{_NONCHARACTERS}]")
+
+
+def _escape_parse_error(match: re.Match[str]) -> str:
+    # A JSON escape, as a UTF-16 surrogate pair beyond the BMP (JSON has no other).
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04X}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04X}\\u{0xDC00 + (code & 0x3FF):04X}"
 
 
 class UnsafeValueError(ValueError):
@@ -146,7 +163,9 @@ def dumps_js(value: Any, *, prechecked: bool = False, floats: bool = True) -> st
 
     The result is JSON text (so also a valid JS literal) in which ``<``, ``>``,
     ``&``, U+2028 and U+2029 never appear raw: they are written as ``\\uXXXX``
-    escapes, which JavaScript decodes back to the same characters.
+    escapes, which JavaScript decodes back to the same characters. So are the
+    characters an HTML parser reports as parse errors (DEL, C1 controls,
+    noncharacters), so that every page stays conforming HTML.
 
     Refused with :class:`UnsafeValueError` (or :class:`TypeError` for unknown
     types): NaN and infinities, lone surrogates, integers beyond 2**53 - 1, the
@@ -179,6 +198,10 @@ def dumps_js(value: Any, *, prechecked: bool = False, floats: bool = True) -> st
         for raw, escaped in _LINE_SEPARATORS:
             if raw in text:
                 text = text.replace(raw, escaped)
+        if _PARSE_ERRORS.search(text):
+            text = _PARSE_ERRORS.sub(_escape_parse_error, text)
+    elif "\x7f" in text:
+        text = text.replace("\x7f", "\\u007F")
     for raw, escaped in _HTML_UNSAFE:
         if raw in text:
             text = text.replace(raw, escaped)
