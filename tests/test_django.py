@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -369,6 +370,23 @@ def test_a_streaming_response_is_private(visitor: str | None, users: dict[str, U
     html = b"".join(response.streaming_content).decode()
     expected = [expected_set(users[visitor])] if visitor else []
     assert calls_named(run_page(html), "profile", "set") == expected
+
+
+def test_a_nonce_read_too_late_skips_the_snippets_without_breaking_the_page(
+    users: dict[str, User], caplog: pytest.LogCaptureFixture
+) -> None:
+    # django-csp raises CSPNonceError for a nonce first read after its header was
+    # written (a streamed body whose view did not read it): a script would be
+    # blocked by that header anyway, so the tags render nothing and say why.
+    client = login(users["jane"])
+    with caplog.at_level(logging.WARNING, logger="pc_snippets"):
+        response = client.get("/streamed-late/")
+        html = b"".join(response.streaming_content).decode()
+    assert response.status_code == 200
+    assert "<h1>" in html or "Shop" in html  # the page itself is whole
+    assert "personaclick" not in html
+    assert [getattr(r, "pc_rule", None) for r in caplog.records] == ["late_nonce"]
+    assert "jane" not in caplog.text.lower()
 
 
 def test_a_500_page_with_profile_data_is_private(users: dict[str, User]) -> None:

@@ -206,7 +206,7 @@ def test_every_record_carries_the_structured_fields(kept: Any) -> None:
     assert (email.pc_field, email.pc_rule, email.pc_suppressed) == ("email", "invalid_email", 0)
     assert {r.levelno for r in handler.records} == {logging.WARNING}
     assert first.getMessage() == (
-        "PersonaClick field dropped: kids[1].birthday [invalid_date] "
+        "PersonaClick dropped: kids[1].birthday [invalid_date] "
         "a fixed, value-free message")
 
 
@@ -218,7 +218,7 @@ def test_the_renderers_log_on_the_pc_snippets_logger(caplog: pytest.LogCaptureFi
     assert record.name == "pc_snippets"
     assert record.levelno == logging.WARNING
     assert record.getMessage() == (
-        f"PersonaClick field dropped: {expected.field} [{expected.code}] "
+        f"PersonaClick dropped: {expected.field} [{expected.code}] "
         f"{expected.message}")
     assert (record.pc_field, record.pc_rule, record.pc_suppressed) == ("age", "age_mismatch", 0)
 

@@ -186,8 +186,8 @@ def render_queued_events_for(
     """
     settings, found, nonce, request = _inputs(hooks, context, nonce)
     session = None if request is None else hooks.session(request)
-    if session is None or EVENTS_SESSION_KEY not in session:
-        return Markup()
+    if session is None or EVENTS_SESSION_KEY not in session or not settings.enabled:
+        return Markup()  # (disabled, or no nonce this response: kept for the next page)
     queued = _queued(session)
     del session[EVENTS_SESSION_KEY]
     if _withheld(settings, found, consent) or not queued:

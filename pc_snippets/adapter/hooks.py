@@ -30,7 +30,8 @@ __all__ = [
 CONSENT = "_personaclick_consent"
 NONCE = "_personaclick_nonce"
 PERSONAL_DATA = "_personaclick_personal_data"
-REQUEST_KEYS = (CONSENT, NONCE, PERSONAL_DATA)
+LATE_NONCE = "_personaclick_late_nonce"  # the nonce came too late: logged once
+REQUEST_KEYS = (CONSENT, NONCE, PERSONAL_DATA, LATE_NONCE)
 
 
 class _Default:
@@ -82,6 +83,12 @@ class Hooks:
     def request_nonce(self, request: Any) -> Any:
         """A nonce source of the framework's own, after ``request.csp_nonce``."""
         return None
+
+    def late_nonce_errors(self) -> tuple[type[Exception], ...]:
+        """Exceptions a lazy nonce raises when read after the CSP header was sent
+        (django-csp's ``CSPNonceError`` on a streamed body): the snippets are then
+        skipped, with a warning, instead of breaking the page (default: none)."""
+        return ()
 
     def user(self, context: ContextLike, request: Any) -> Any:
         """The current visitor (user object, mapping) or ``None``."""

@@ -16,12 +16,15 @@ Nothing here formats JavaScript, and nothing here imports a web framework.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from jinja2 import Undefined
 from markupsafe import Markup
 
 from ..core.check import check_profile
+from ..core.logs import log_problems
+from ..core.problems import Problem
 from ..core.render import (
     consent_decision,
     nonce_attribute,
@@ -31,7 +34,7 @@ from ..core.render import (
     render_profile_get,
 )
 from .context import ContextLike, absent, context_value, defined, nonce_text
-from .hooks import CONSENT, DEFAULT, NONCE, PERSONAL_DATA, Hooks, is_anonymous
+from .hooks import CONSENT, DEFAULT, LATE_NONCE, NONCE, PERSONAL_DATA, Hooks, is_anonymous
 from .send_once import SendOnce
 from .settings import Settings, missing_shop_id
 
@@ -43,6 +46,9 @@ __all__ = [
 ]
 
 _UNSET = object()
+_LATE_NONCE = (Problem("nonce", "late_nonce", "the CSP nonce was read after the response's "
+                       "headers were sent (a streamed body): the snippets are not rendered; "
+                       "read request.csp_nonce in the view, before streaming"),)
 
 
 def _inputs(
@@ -57,7 +63,17 @@ def _inputs(
     if not (consent is None or consent is True or consent is False):
         consent = _consent(hooks, consent, context, request)
     if nonce is None:
-        nonce = _nonce(hooks, context, request)
+        try:
+            nonce = _nonce(hooks, context, request)
+        except hooks.late_nonce_errors():
+            # The CSP header left without this response's nonce (a streamed body
+            # read it too late): a script would be blocked, so none is rendered.
+            state = None if request is None else hooks.request_state(request)
+            if state is None or not state.get(LATE_NONCE):
+                log_problems(_LATE_NONCE)  # once per response, not per tag
+                if state is not None:
+                    state[LATE_NONCE] = True
+            return replace(settings, enabled=False), None, None, request
     return settings, consent, nonce, request
 
 

@@ -42,7 +42,6 @@ from .serialize import MAX_SAFE_INTEGER
 
 __all__ = [
     "EVENT_RULES",
-    "QUEUE_RULES",
     "STANDARD_EVENTS",
     "TRACK_MAPPING_NAMES",
     "EventError",
@@ -66,12 +65,6 @@ EVENT_RULES: dict[str, str] = {
     "empty_products": "a purchase without one valid product: the purchase is not sent",
     "missing_value": "an event without the value it needs (a product id, a search query): "
                      "the event is not sent",
-}
-
-#: The rule codes of the adapters' event queue (part of :data:`pc_snippets.RULES`).
-QUEUE_RULES: dict[str, str] = {
-    "queue_full": "an event queued for the next page while the session's queue is full "
-                  "(10 events or 3,000 characters of data): it is not queued",
 }
 
 #: The events PersonaClick defines; any other name is a custom event.

@@ -68,7 +68,7 @@ __all__ = ["DEFAULT_INTERVAL", "DEFAULT_PER_INTERVAL", "PROBLEM_LOG", "ProblemLo
 DEFAULT_PER_INTERVAL = 5
 DEFAULT_INTERVAL = 60.0
 
-_MESSAGE = "PersonaClick field dropped: %s [%s] %s"
+_MESSAGE = "PersonaClick dropped: %s [%s] %s"
 _SUMMARY = "PersonaClick: %d more %s [%s] not logged (at most %d per %g s)"
 
 

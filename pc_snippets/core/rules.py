@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from .events import EVENT_RULES, QUEUE_RULES
+from .events import EVENT_RULES
 from .guard import GUARD_RULES
 
-__all__ = ["RULES"]
+__all__ = ["ADAPTER_RULES", "RULES"]
+
+#: Codes the framework adapters log about a render (not about a field of the data).
+ADAPTER_RULES: dict[str, str] = {
+    "queue_full": "an event queued for the next page while the session's queue is full "
+                  "(10 events or 3,000 characters of data): it is not queued",
+    "late_nonce": "the CSP nonce was read after the response's headers were sent (a streamed "
+                  "body, django-csp): the snippets of that response are not rendered",
+}
 
 #: Rule code -> what it means. Guard (placeholder) rules can be switched off with
 #: ``Guard(disabled=...)``; the others are format rules and always apply.
@@ -36,5 +44,5 @@ RULES: dict[str, str] = {
     "invalid_custom_value": "custom value not text, number, boolean, date, list or small object",
     **GUARD_RULES,
     **EVENT_RULES,
-    **QUEUE_RULES,
+    **ADAPTER_RULES,
 }

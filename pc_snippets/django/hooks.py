@@ -29,6 +29,16 @@ def django6_get_nonce() -> Callable[[Any], Any] | None:
     return get_nonce  # type: ignore[no-any-return]
 
 
+@functools.lru_cache(maxsize=1)
+def _csp_nonce_error() -> tuple[type[Exception], ...]:
+    """django-csp's error for a nonce read after its header was written, if installed."""
+    try:
+        from csp.exceptions import CSPNonceError  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return ()
+    return (CSPNonceError,)
+
+
 class DjangoHooks(Hooks):
     """Inputs from Django settings and the context's ``request``."""
 
@@ -51,6 +61,9 @@ class DjangoHooks(Hooks):
         # After django-csp's request.csp_nonce: Django 6's own CSP.
         get_nonce = django6_get_nonce()
         return None if get_nonce is None else get_nonce(request)
+
+    def late_nonce_errors(self) -> tuple[type[Exception], ...]:
+        return _csp_nonce_error()
 
     def user(self, context: ContextLike, request: Any) -> Any:
         return getattr(request, "user", None)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("jinja/", views.jinja_page),
     path("explicit/", views.explicit),
     path("streamed/", views.streamed),
+    path("streamed-late/", views.streamed_late),
     path("whole/", views.whole),
     path("site.css", views.style),
     path("broken/", views.broken),

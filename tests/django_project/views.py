@@ -65,6 +65,16 @@ def streamed(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(body(), headers=PUBLIC_HEADERS)
 
 
+def streamed_late(request: HttpRequest) -> StreamingHttpResponse:
+    """A streamed page whose view never read the nonce: the tags read it too late."""
+
+    def body() -> Any:
+        yield "<!-- streamed -->"
+        yield render_to_string("page.html", {"title": "Shop"}, request=request)
+
+    return StreamingHttpResponse(body(), headers=PUBLIC_HEADERS)
+
+
 def whole(request: HttpRequest) -> HttpResponse:
     html = render_to_string("page.html", {"title": "Shop"}, request=request)
     return HttpResponse(html, headers=PUBLIC_HEADERS)
