@@ -367,7 +367,7 @@ def test_a_clean_record_takes_the_fast_path() -> None:
     clean = [{"id": "SKU-1", "price": 19.9, "amount": 2}, {"id": 7, "line_id": "L2"}]
     copied = lines(clean, ctx)
     assert copied == clean
-    assert all(a is not b for a, b in zip(copied, clean))
+    assert all(a is not b for a, b in zip(copied, clean, strict=True))
     for changed in ({"id": "SKU-1", "amount": 0}, {"price": 1}, {"id": "S", "amount": None},
                     {"id": "S", "fashion_size": "M"}, "SKU-1", {}):
         assert lines([*clean, changed], ctx) is None
