@@ -526,20 +526,20 @@ def cmd_render(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- page
 
 
-def _page_output(requested: str | None, many: bool) -> Path:
+def _page_output(requested: str | None, many: bool, name: str = DEFAULT_PAGE) -> Path:
     if many:
         path = Path(requested or DEFAULT_SITE)
         if path.exists() and not path.is_dir():
-            raise UsageError(f"-o {_printable(str(path))}: several profiles need a folder, "
+            raise UsageError(f"-o {_printable(str(path))}: several pages need a folder, "
                              "and this is a file")
         return path
-    path = Path(requested or DEFAULT_PAGE)
+    path = Path(requested or name)
     if path.is_dir():
-        return path / DEFAULT_PAGE
+        return path / name
     return path
 
 
-def _write_one_page(write_page: Any, builder: Any, result: CheckResult, path: Path) -> None:
+def _write_one_page(write_page: Any, builder: Any, result: Any, path: Path) -> None:
     try:
         write_page(builder, result, path)
     except BaseException:
@@ -591,6 +591,37 @@ def cmd_page(args: argparse.Namespace) -> int:
                               show_values=args.show_values)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    mode = f"live, shop {args.shop_id}" if args.shop_id else "offline recorder"
+    events = None
+    if args.events is not None:
+        # Read and checked whole first: a bad entry writes nothing (events_page.py).
+        from .events_page import (
+            DEFAULT_EVENTS_PAGE,
+            read_events,
+            write_events_page,
+            write_site_with_events,
+        )
+
+        if args.events == "-" and args.file == "-":
+            raise UsageError("FILE and --events cannot both be standard input ('-')")
+        try:
+            events = read_events(args.events, builder, phone_region=args.phone_region)
+        except InputError as error:
+            sys.stderr.write(_input_error(args.events, error) + "; no pages were written\n")
+            return EXIT_USAGE
+        event_problems = (f"{_printable(args.events)}: {_plural(events.problems, 'problem')} "
+                          "found in the events; the events page shows which fields were "
+                          "dropped and why\n" if events.problems else "")
+        if args.file is None:  # an events page alone
+            path = _page_output(args.output, many=False, name=DEFAULT_EVENTS_PAGE)
+            _write_one_page(write_events_page, builder, events, path)
+            print(f"wrote events test page ({mode}) for {_printable(args.events)}: "
+                  f"{_printable(str(path))}")
+            print(f"open it in a browser: {path.resolve().as_uri()}")
+            sys.stderr.write(event_problems)
+            return EXIT_OK
+        # With profiles: always a folder, the events page beside the profile pages.
+        write_site = functools.partial(write_site_with_events, events=events)
     if args.file is None:
         source = "the built-in example profile"
         records: Iterator[Record] = iter([Record(1, 1, EXAMPLE_PROFILE)])
@@ -624,7 +655,7 @@ def cmd_page(args: argparse.Namespace) -> int:
             if first is None:
                 raise UsageError(f"{source}: no profiles found")
             second = next(results, None)
-            if second is None:
+            if second is None and events is None:
                 path = _page_output(args.output, many=False)
                 single = functools.partial(write_page, line=first.line, data=first.data)
                 _write_one_page(single, builder, first.result, path)
@@ -635,8 +666,9 @@ def cmd_page(args: argparse.Namespace) -> int:
 
                 def everything() -> Iterator[PageItem]:
                     yield first
-                    yield second
-                    yield from results
+                    if second is not None:  # None: one profile, with --events
+                        yield second
+                        yield from results
 
                 written, count = _write_whole_site(write_site, builder, everything(), path)
         finally:
@@ -645,13 +677,16 @@ def cmd_page(args: argparse.Namespace) -> int:
         sys.stderr.write(_input_error(args.file, error, "stopped") + "; no pages were "
                          "written\n")
         return EXIT_USAGE
-    mode = f"live, shop {args.shop_id}" if args.shop_id else "offline recorder"
     what = "test page" if count == 1 else f"{count:,} test pages and an index"
+    if events is not None:
+        what = f"{_plural(count, 'profile page')}, an events page and an index"
     print(f"wrote {what} ({mode}) for {source}: {_printable(str(written))}")
     print(f"open it in a browser: {written.resolve().as_uri()}")
     if problems:
         sys.stderr.write(f"{_plural(problems, 'problem')} found; the page shows which fields "
                          "were dropped and why\n")
+    if events is not None:
+        sys.stderr.write(event_problems)
     return EXIT_OK
 
 
@@ -845,6 +880,13 @@ def build_parser() -> argparse.ArgumentParser:
     page.add_argument("-o", "--output", metavar="PATH", help="page file or folder to write")
     page.add_argument("--show-values", action="store_true",
                       help="show the values of dropped fields on the pages (personal data)")
+    page.add_argument(
+        "--events", metavar="EVENTS",
+        help='track events to show on an events page: a JSON array or JSON Lines of '
+             '{"event": NAME, "data": ...} (UTF-8; \'-\' = stdin). Without FILE: that page '
+             "alone; with FILE: a folder, events.html beside the profile pages, linked from "
+             "index.html",
+    )
     page.set_defaults(run=cmd_page)
 
     schema = commands.add_parser("schema", help="print the profile's JSON Schema",

@@ -47,6 +47,7 @@ from .paths import MISSING, value_at
 
 __all__ = [
     "SAMPLE_ANSWER",
+    "EventsLink",
     "IndexEntry",
     "PageBuilder",
     "PageItem",
@@ -308,6 +309,16 @@ class IndexEntry:
     codes: tuple[tuple[str, int], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class EventsLink:
+    """The index page's link to an events page (``pc-snippets page FILE --events``)."""
+
+    href: str
+    total: int
+    sent: int
+    problems: int
+
+
 def _code_counts(result: CheckResult) -> tuple[tuple[str, int], ...]:
     counts: dict[str, int] = {}
     for problem in result.problems:
@@ -417,11 +428,13 @@ class PageBuilder:
             self._attribute, f"{_script_code('_recorder.js')}({config});", repeats=False))
 
     def index(
-        self, entries: Iterable[IndexEntry], *, total: int, with_problems: int
+        self, entries: Iterable[IndexEntry], *, total: int, with_problems: int,
+        events: EventsLink | None = None,
     ) -> Iterator[str]:
-        """The index page linking every profile page, streamed in pieces."""
+        """The index page linking every profile page (and ``events``), streamed in pieces."""
         return self._index.generate(
-            self._common, entries=entries, total=total, with_problems=with_problems
+            self._common, entries=entries, total=total, with_problems=with_problems,
+            events=events,
         )
 
 
@@ -459,12 +472,15 @@ def write_site(
     builder: PageBuilder,
     results: Iterable[PageItem | tuple[int, CheckResult]],
     directory: Path,
+    *,
+    events: EventsLink | None = None,
 ) -> tuple[Path, int]:
     """Write a page per profile plus ``index.html`` into ``directory``.
 
     ``results`` is streamed (:class:`PageItem` s, or ``(record number, CheckResult)``
     pairs); only a small :class:`IndexEntry` per profile is kept for the index.
-    Returns the index path and the number of pages written.
+    Returns the index path and the number of pages written. ``events``: the index
+    also links an events page written beside the profile pages.
     """
     directory.mkdir(parents=True, exist_ok=True)
     entries: list[IndexEntry] = []
@@ -493,5 +509,6 @@ def write_site(
         previous_number = number
         current = following
     index = directory / "index.html"
-    _write_text(index, builder.index(entries, total=len(entries), with_problems=with_problems))
+    _write_text(index, builder.index(entries, total=len(entries), with_problems=with_problems,
+                                     events=events))
     return index, len(entries)
