@@ -14,6 +14,14 @@ without the fixed process start-up ("w/o start"), and the per-profile cost at
 each size (linear scaling keeps it flat). Then one line, "pc-snippets check vs
 in-process check_profile loop", for the largest size.
 
+``python benchmarks/bench_cli.py --scale`` prints issue 12's scale table: JSON Lines
+and CSV files of 10,000, 100,000 and 1,000,000 rows (``--scale 10000 100000`` for
+other sizes), ``check`` with ``--jobs 1``, ``--jobs 2`` and ``--jobs 1 --report``
+(the shared-value check on, as by default), each run's wall time, its rate against
+the in-process ``check_profile`` loop over the same records, the cost per row (flat
+when scaling is linear), the main process's peak RSS (``ru_maxrss`` from ``wait4``)
+and the ``--jobs 2`` speed-up and ``--report`` overhead.
+
 ``python benchmarks/bench_cli.py --rows 1000000`` measures only that line, for
 a JSON Lines file of that many rows (issue 9's one-million-row figure; it
 needs about 1 GB of memory for the in-process records and a few minutes);
@@ -23,7 +31,9 @@ needs about 1 GB of memory for the in-process records and a few minutes);
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -90,6 +100,61 @@ def timed(command: list[str]) -> float:
     return elapsed
 
 
+CSV_COLUMNS = ["id", "email", "phone", "first_name", "last_name", "gender", "birthday",
+               "location", "bought_something", "loyalty_bonuses", "age"]
+
+
+def write_csv(records: list[dict[str, Any]], path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for record in records:
+            writer.writerow([str(record.get(c, "")).lower() if isinstance(record.get(c), bool)
+                             else record.get(c, "") for c in CSV_COLUMNS])
+
+
+def run_measured(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and the process's peak RSS in MB (its own, from ``wait4``)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{command[:2]} failed with exit code {process.returncode}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def scale_table(sizes: list[int]) -> None:
+    """Issue 12's table (see the module's notes)."""
+    header = (f"{'rows':>9} {'format':>6} | {'variant':<18} | {'seconds':>8} | {'vs loop':>7} | "
+              f"{'us/row':>6} | {'peak RSS MB':>11}")
+    print(header)
+    print("-" * len(header))
+    for count in sizes:
+        with tempfile.TemporaryDirectory(prefix="pc-bench-") as temp:
+            jsonl = Path(temp) / "profiles.jsonl"
+            records = generate(count, jsonl)
+            core = core_time(records)
+            table = Path(temp) / "profiles.csv"
+            write_csv(records, table)
+            del records
+            for source in (jsonl, table):
+                kind = source.suffix[1:]
+                seconds: dict[str, float] = {}
+                for variant, extra in (("--jobs 1", ["--jobs", "1"]),
+                                       ("--jobs 2", ["--jobs", "2"]),
+                                       ("--jobs 1 --report", ["--jobs", "1", "--report",
+                                                              str(Path(temp) / "r.html")])):
+                    wall, rss = run_measured([str(CLI), "check", str(source), *extra])
+                    seconds[variant] = wall
+                    print(f"{count:>9,} {kind:>6} | {variant:<18} | {wall:>8.2f} | "
+                          f"{core / wall:>6.2f}x | {wall / count * 1e6:>6.1f} | {rss:>11.1f}")
+                one = seconds["--jobs 1"]
+                print(f"{'':>9} {kind:>6} | --jobs 2 speed-up {one / seconds['--jobs 2']:.2f}x, "
+                      f"--report adds {seconds['--jobs 1 --report'] / one - 1:+.1%}")
+
+
 def core_time(records: list[dict[str, Any]]) -> float:
     start = time.perf_counter()
     for record in records:
@@ -133,7 +198,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=None,
                         help="only the check vs check_profile line, for this many rows")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (best kept)")
+    parser.add_argument("--scale", nargs="*", type=int, default=None, metavar="ROWS",
+                        help="issue 12's scale table (default sizes 10000 100000 1000000)")
     args = parser.parse_args(argv)
+    if args.scale is not None:
+        scale_table(args.scale or [10_000, 100_000, 1_000_000])
+        return
 
     startup = best(3, timed, [str(CLI), "--version"])
     print(f"process start-up (pc-snippets --version): {startup * 1000:.0f} ms")

@@ -28,6 +28,7 @@ import logging
 import random
 import re
 import shlex
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,8 @@ import pytest
 from pc_snippets import Profile, check_profile
 from pc_snippets.cli import main
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 SECTION = "The `pc-snippets` command"
 SHOP_ID = "357382bf66ac0ce2f1722677c59511"  # for the README's YOUR_SHOP_ID placeholder
 PLACEHOLDERS = {"YOUR_SHOP_ID": SHOP_ID}
@@ -227,6 +229,9 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     customers, orders = shared_inputs()
     (tmp_path / "customers.jsonl").write_text(customers, encoding="utf-8")
     (tmp_path / "orders.csv").write_text(orders, encoding="utf-8", newline="")
+    # The report's screenshot example reads the export shipped in examples/cli.
+    (tmp_path / "examples" / "cli").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "cli" / "customers.csv", tmp_path / "examples" / "cli")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -403,8 +403,40 @@ def _shared_threshold(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+#: More processes than this only wait on one another (and on the reading process).
+MAX_JOBS = 64
+
+
+def _jobs(text: str) -> int:
+    """``--jobs``'s value: 1 to :data:`MAX_JOBS`, or ``auto`` (the CPUs this process may use)."""
+    if text.strip().lower() == "auto":
+        try:
+            count = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on every platform
+            count = os.cpu_count() or 1
+        return max(1, min(count, MAX_JOBS))
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"give a number of processes from 1 to {MAX_JOBS}, "
+                                         "or 'auto'")
+    return value
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     report: TextReport | JsonReport
+    report_path: Path | None = args.report
+    stats = None
+    if report_path is not None:
+        from .report import ReportStats, write_report
+
+        folder = report_path.absolute().parent
+        if not folder.is_dir():  # found out now, not after reading every file
+            raise UsageError(f"--report {_printable(str(report_path))}: the folder "
+                             f"{_printable(str(folder))} does not exist")
+        stats = ReportStats()
     if args.format == "json":
         report = JsonReport(sys.stdout, args.show_values)
     else:
@@ -427,6 +459,34 @@ def cmd_check(args: argparse.Namespace) -> int:
         in_headers += len(problems)
         summary["problems"] += len(problems)
         report.header(path, problems)
+        if stats is not None:
+            stats.add_header(path, problems)
+
+    from .jobs import Checked, sequential
+    from .report import filled, sent
+
+    pool = None
+    if args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from .jobs import WorkerSettings, parallel_context
+
+        work = WorkerSettings(_options(args), args.phone_region, args.show_values,
+                              contacts=shared is not None, report=stats is not None)
+        pool = ProcessPoolExecutor(max_workers=args.jobs, mp_context=parallel_context())
+
+    def checked(path: str) -> Iterator[Checked]:
+        if pool is not None:
+            from .chunks import NotChunkable
+            from .jobs import checked_in_parallel
+
+            try:
+                yield from checked_in_parallel(path, args.input_format, work, args.jobs,
+                                               on_header, pool)
+                return
+            except NotChunkable:
+                pass  # a JSON array: read here, in one process
+        yield from sequential(_records(path, args, on_header), check)
 
     try:
         for path in args.files:
@@ -434,27 +494,42 @@ def cmd_check(args: argparse.Namespace) -> int:
             base = progress.count
             starts.append((base, path))
             try:
-                for record in _records(path, args, on_header):
-                    result = check(record.data)
+                for record, problems, payload, fields in checked(path):
                     tick()
                     if share is not None:
-                        share(result.payload)  # the n-th call: ordinal n, across files
-                    if result.problems:
+                        share(payload)  # the n-th call: ordinal n, across files
+                    if stats is not None:
+                        before, after = fields or (filled(record.data), sent(payload))
+                        stats.add_summary(path, record.number, before, after, problems)
+                    if problems:
                         summary["profiles_with_problems"] += 1
-                        summary["problems"] += len(result.problems)
-                        report.problems(path, record, result.problems)
+                        summary["problems"] += len(problems)
+                        report.problems(path, record, problems)
             except InputError as error:
                 progress.clear()
                 summary["unreadable_files"] += 1
                 report.error(path, error)
+                if stats is not None:
+                    stats.add_error(path, error)
     finally:
         progress.clear()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     summary["profiles"] = progress.count
+    findings: list[SharedFinding] = []
     if shared is not None:
         findings = _shared_findings(shared, starts, args)
         summary["problems"] += len(findings)
         report.shared(findings, shared.threshold)
     report.finish(summary, in_headers)
+    if stats is not None and report_path is not None:
+        sys.stdout.flush()  # the text or JSON output is complete before the report
+        try:
+            write_report(report_path, stats, summary, findings, args.show_values)
+        except OSError as exc:
+            sys.stderr.write(f"{PROG}: error: --report {_printable(str(report_path))}: the report "
+                             f"could not be written ({exc.strerror or type(exc).__name__})\n")
+            return EXIT_USAGE
     if summary["unreadable_files"]:
         return EXIT_USAGE
     return EXIT_PROBLEMS if summary["problems"] else EXIT_OK
@@ -850,6 +925,27 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"report an email or phone that {DEFAULT_THRESHOLD} (or N) records share, across "
              f"all the files given ({', '.join(SHARED_RULES)}: a shop, call-centre or test "
              "value); 0 or 'off' disables",
+    )
+    check.add_argument(
+        "--jobs", metavar="N", type=_jobs, default=1,
+        help="check JSON Lines and CSV files in N processes (1-64, or 'auto': one per CPU); "
+             "the output is the same as with 1",
+    )
+
+    def report_path(text: str) -> Path:
+        """``--report``'s value: an HTML file to write (not standard output)."""
+        if text == "-":
+            raise argparse.ArgumentTypeError("the report is an HTML file: give its path, "
+                                             "not '-' (standard output)")
+        if not text or text.endswith(("/", os.sep)) or not Path(text).name:
+            raise argparse.ArgumentTypeError("give the path of the HTML file to write")
+        return Path(text)
+
+    check.add_argument(
+        "--report", metavar="PATH", type=report_path, default=None,
+        help="also write a data-quality report of the whole run to PATH: one self-contained "
+             "HTML page (fill rate per field, problems per rule, shared values); values "
+             "appear only with --show-values (shared values)",
     )
     check.set_defaults(run=cmd_check)
 

@@ -696,41 +696,15 @@ def read_file(
     :class:`InputError`; so does a byte the encoding cannot decode (with its
     true line). A UTF-8 byte order mark is ignored.
     """
-    import sys
-
-    raw: io.BufferedReader
-    if path == "-":
-        raw = io.BufferedReader(io.FileIO(sys.stdin.fileno(), "rb", closefd=False), _CHUNK)
-    else:
-        try:
-            raw = io.BufferedReader(io.FileIO(path, "rb"), _CHUNK)
-        except FileNotFoundError:
-            raise InputError("no such file") from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not a file") from None
-        except PermissionError:
-            raise InputError("permission denied") from None
-        except OSError as exc:
-            raise InputError(f"cannot open: {exc.strerror or 'error'}") from None
+    raw = _open_raw(path)
     encoding = options.encoding
     counter = _LineCounter(raw, encoding)
     try:
-        if file_format is None:
-            extension = os.path.splitext(path)[1].lower()
-            file_format = _EXTENSIONS.get(extension)
-        if file_format is None:
-            # Peek (without consuming) at the start to recognise the format.
-            head = raw.peek(_CHUNK)[:_CHUNK].decode(encoding, errors="replace")
-            file_format = _sniff(head.removeprefix("\ufeff"))
+        file_format = _format_of(path, file_format, raw, encoding)
         # newline="": lines end at "\n", "\r\n" or "\r" only (never U+2028), and the
         # csv module needs the line endings untouched.
         stream = io.TextIOWrapper(counter, encoding=encoding, newline="")  # type: ignore[type-var]
-        if file_format == "csv":
-            records = read_csv(stream, options)
-        elif options.rename or options.missing:
-            records = _cleaned(_READERS[file_format](stream), options)
-        else:
-            records = _READERS[file_format](stream)
+        records = read_stream(stream, file_format, options)
         try:
             for record in records:
                 if counter.failure and record.line >= counter.failure:
@@ -748,6 +722,48 @@ def read_file(
         raise InputError(f"cannot read: {exc.strerror or 'error'}") from None
     finally:
         raw.close()
+
+
+def read_stream(stream: IO[str], file_format: Format, options: ReadOptions = _DEFAULT_OPTIONS
+                ) -> Iterator[Record]:
+    """The records of already decoded text in ``file_format`` (``read_file``'s readers)."""
+    if file_format == "csv":
+        return read_csv(stream, options)
+    if options.rename or options.missing:
+        return _cleaned(_READERS[file_format](stream), options)
+    return _READERS[file_format](stream)
+
+
+def _open_raw(path: str) -> io.BufferedReader:
+    import sys
+
+    raw: io.BufferedReader
+    if path == "-":
+        raw = io.BufferedReader(io.FileIO(sys.stdin.fileno(), "rb", closefd=False), _CHUNK)
+    else:
+        try:
+            raw = io.BufferedReader(io.FileIO(path, "rb"), _CHUNK)
+        except FileNotFoundError:
+            raise InputError("no such file") from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not a file") from None
+        except PermissionError:
+            raise InputError("permission denied") from None
+        except OSError as exc:
+            raise InputError(f"cannot open: {exc.strerror or 'error'}") from None
+    return raw
+
+
+def _format_of(path: str, file_format: Format | None, raw: io.BufferedReader,
+               encoding: str) -> Format:
+    if file_format is None:
+        extension = os.path.splitext(path)[1].lower()
+        file_format = _EXTENSIONS.get(extension)
+    if file_format is None:
+        # Peek (without consuming) at the start to recognise the format.
+        head = raw.peek(_CHUNK)[:_CHUNK].decode(encoding, errors="replace")
+        file_format = _sniff(head.removeprefix("\ufeff"))
+    return file_format
 
 
 def _sniff(head: str) -> Format:
