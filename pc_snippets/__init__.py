@@ -17,6 +17,7 @@ from .core.check import CheckResult, check_profile
 from .core.events import EventError, EventResult, check_event, render_track
 from .core.example import EXAMPLE_PROFILE
 from .core.guard import GUARD_RULES, Guard
+from .core.navigation import HxTriggerError, hx_trigger_header, render_htmx_config
 from .core.problems import Problem, ProfileError
 from .core.render import render_call, render_init, render_profile_get, render_profile_set
 from .core.rules import RULES
@@ -30,6 +31,7 @@ __all__ = [
     "EventError",
     "EventResult",
     "Guard",
+    "HxTriggerError",
     "Kid",
     "Problem",
     "Profile",
@@ -39,7 +41,9 @@ __all__ = [
     "check_event",
     "check_profile",
     "dumps_js",
+    "hx_trigger_header",
     "render_call",
+    "render_htmx_config",
     "render_init",
     "render_profile_get",
     "render_profile_set",

@@ -121,6 +121,7 @@ def setup(
     secret_key: str | bytes | None = None,
     cookieless: bool | None = None,
     spa: bool = False,
+    navigation: str | None = None,
     api_host: str | None = None,
     cdn_host: str | None = None,
     guard_disabled: Iterable[str] = (),
@@ -151,7 +152,8 @@ def setup(
         )
     values = {"shop_id": shop_id, "stream": stream, "enabled": enabled, "strict": strict,
               "send_once": send_once, "consent": consent, "cookieless": cookieless, "spa": spa,
-              "api_host": api_host, "cdn_host": cdn_host, "guard_disabled": list(guard_disabled),
+              "navigation": navigation, "api_host": api_host, "cdn_host": cdn_host,
+              "guard_disabled": list(guard_disabled),
               "placeholder_domains": list(placeholder_domains),
               "guard_opt_in": list(guard_opt_in), "phone_region": phone_region,
               "track_mapping": track_mapping}

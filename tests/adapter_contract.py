@@ -31,6 +31,7 @@ from pc_snippets import (
     render_init,
     render_profile_get,
     render_profile_set,
+    render_track,
 )
 from pc_snippets.adapter import Naming, private_cache_control
 from tests.pages import (
@@ -40,6 +41,7 @@ from tests.pages import (
     calls_named,
     page_scripts,
     public_headers_kept,
+    run_navigated_page,
     run_page,
 )
 
@@ -400,13 +402,15 @@ class AdapterContract:
             ({"track_mapping": {"sku": "id"}}, "{track_mapping}: 'sku' is not a product field"),
             ({"track_mapping": {"id": "unit price"}},
              "{track_mapping}: the attribute for 'id' must be a Python attribute name"),
+            ({"navigation": "Turbo"}, '{navigation} must be None, "turbo" or "htmx"'),
+            ({"navigation": True}, '{navigation} must be None, "turbo" or "htmx"'),
         ],
     )
     def test_settings_are_checked_alike(self, settings: dict[str, Any], message: str) -> None:
         names = {name: self.spell(name) for name in
                  ("shop_id", "stream", "api_host", "cdn_host", "strict", "cookieless",
                   "guard_disabled", "placeholder_domains", "consent", "phone_region",
-                  "guard_opt_in", "track_mapping")}
+                  "guard_opt_in", "track_mapping", "navigation")}
         assert message.format(**names) in self.settings_error(**settings)
 
     def test_an_opt_in_guard_rule_is_switched_on_by_the_setting(self) -> None:
@@ -430,6 +434,29 @@ class AdapterContract:
         assert calls_named(run_page(page.html), "profile", "set") == [
             ["profile", "set", {"id": 4, "email": "ivan@mail.ru", "phone": "79129549656"}]]
 
+
+    @pytest.mark.parametrize("navigation", ["turbo", "htmx"])
+    def test_the_navigation_setting_reaches_every_snippet(self, navigation: str) -> None:
+        site = self.site(navigation=navigation)
+        page = site.get(visitor="jane")
+        assert page.nonce
+        nav = {"nonce": page.nonce, "navigation": navigation}
+        expected = [render_init(SHOP_ID, **nav),
+                    render_profile_set(VISITORS["jane"], **nav),
+                    render_profile_get(callback="shop.onProfile", **nav),
+                    render_call("track", {"id": "SKU-1"}, **nav)]
+        # The setting changes every snippet (else this test could not fail).
+        assert str(expected[0]) != str(render_init(SHOP_ID, nonce=page.nonce))
+        places = [page.html.find(str(snippet)) for snippet in expected]
+        assert -1 not in places
+        assert places == sorted(places)
+        assert run_navigated_page(page.html) == [
+            ["init", SHOP_ID], ["profile", "set", check_profile(VISITORS["jane"]).payload],
+            ["profile", "get", None], ["track", {"id": "SKU-1"}]]
+        track = site.get("track", visitor="jane")
+        for event, data in (("view", PAGE_CONTEXT["item"]), ("purchase", PAGE_CONTEXT["order"])):
+            assert str(render_track(event, data, nonce=track.nonce, navigation=navigation)) \
+                in track.html
 
     # ------------------------------------------------------------ commerce events
 
@@ -551,6 +578,15 @@ class SessionContract(HttpContract):
         # Another session never sees this visitor's queue.
         assert site.queue(events[:1]) == [True]
         assert page_scripts(site.other_session().get("events").html) == []
+
+    def test_queued_events_follow_the_navigation_setting(self) -> None:
+        site = self.site(navigation="turbo")
+        item = {"id": "SKU-2", "amount": 1}
+        assert site.queue([("cart", item)]) == [True]
+        page = site.get("events")
+        assert str(render_track("cart", item, nonce=page.nonce, navigation="turbo")) in page.html
+        assert run_navigated_page(page.html) == [
+            ["track", "cart", check_event("cart", item).payload]]
 
     def test_nothing_is_queued_without_consent_and_a_refusal_empties_the_queue(self) -> None:
         site = self.site()

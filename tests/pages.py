@@ -5,6 +5,7 @@ Built on the real oracles in :mod:`tests.oracles` (html5lib and lexbor, mini-rac
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,3 +91,67 @@ def assert_placeholder_dropped(html: str, nonce: str, *, warned: bool) -> None:
     assert "anonymous" not in warnings[0]
     assert "example.com" not in warnings[0]
     assert {s.nonce for s in page_scripts(html)} == {nonce}
+
+
+# What the navigation wrappers (``navigation="turbo"|"htmx"``) read: their script
+# element's attributes, <html>'s ``data-turbo-preview`` and DOM event listeners.
+_NAVIGATION_SHIM = """
+function __Element(from) { this.attrs = from ? Object.assign({}, from.attrs) : {}; }
+__Element.prototype.hasAttribute = function (k) {
+  return Object.prototype.hasOwnProperty.call(this.attrs, k); };
+__Element.prototype.setAttribute = function (k, v) { this.attrs[k] = String(v); };
+__Element.prototype.removeAttribute = function (k) { delete this.attrs[k]; };
+document.documentElement = new __Element();
+var __listeners = {};
+document.addEventListener = function (type, f) {
+  (__listeners[type] = __listeners[type] || []).push(f); };
+"""
+
+
+class NavigatedPage:
+    """A page's scripts run in one V8 window as Turbo and htmx run them, render by render.
+
+    ``render()`` runs every script of the page in order, each with its own element as
+    ``document.currentScript``: ``"fresh"`` new elements (a page fetched again),
+    ``"copy"`` new elements with the last render's attributes (what Turbo's snapshot
+    and htmx do when they re-create a script), ``"preview"`` the same while ``<html>``
+    has ``data-turbo-preview``.
+    """
+
+    def __init__(self, html: str) -> None:
+        self.scripts = page_scripts(html)
+        self.engine = JsEngine()
+        self.engine.run(_NAVIGATION_SHIM + "var __elements = [];")
+
+    def render(self, how: str = "fresh") -> list[list[Any]]:
+        assert how in ("fresh", "copy", "preview")
+        preview = "true" if how == "preview" else "false"
+        self.engine.run(f"if ({preview}) {{ document.documentElement.setAttribute("
+                        "'data-turbo-preview', '') } else { document.documentElement"
+                        ".removeAttribute('data-turbo-preview') }")
+        for index, script in enumerate(self.scripts):
+            source = "null" if how == "fresh" else f"__elements[{index}]"
+            self.engine.run(f"document.currentScript = __elements[{index}] ="
+                            f" new __Element({source});")
+            self.engine.run(script.text)
+        self.engine.run("document.currentScript = null;")
+        return self.engine.calls()
+
+    def attributes(self) -> list[dict[str, str]]:
+        """The attributes each script element carries after the last render."""
+        found: list[dict[str, str]] = self.engine.json(
+            "__elements.map(function (e) { return e.attrs; })")
+        return found
+
+    def dispatch(self, event: str, detail: Any) -> list[list[Any]]:
+        """Raise DOM event ``event`` on ``document`` (as htmx does for an ``HX-Trigger``
+        header) with ``detail`` (JSON data); the recorded calls after it."""
+        self.engine.ctx.eval("var __detail = " + json.dumps(detail) + ";")
+        self.engine.run(f"(__listeners[{json.dumps(event)}] || []).forEach("
+                        "function (f) { f({type: " + json.dumps(event) + ", detail: __detail}) });")
+        return self.engine.calls()
+
+
+def run_navigated_page(html: str) -> list[list[Any]]:
+    """The calls of one fresh render of a page made with ``navigation=``."""
+    return NavigatedPage(html).render()

@@ -21,6 +21,7 @@ from pc_snippets import (
 )
 from pc_snippets.core.events import EVENT_RULES
 from pc_snippets.core.fields import FIELD_RULES
+from pc_snippets.core.navigation import NAVIGATION_RULES
 from pc_snippets.core.rules import ADAPTER_RULES
 
 from .dates import local_today
@@ -73,10 +74,11 @@ def test_every_rule_code_is_triggered() -> None:
         assert result.problems, (data, custom)
         seen.update(p.code for p in result.problems)
     assert seen - set(RULES) == set(), "problem codes missing from RULES"
-    # Event rules have their own triggering test (tests/test_events.py), and the
-    # adapters' codes theirs (tests/test_event_queue.py, tests/test_django.py).
-    assert set(RULES) - set(EVENT_RULES) - set(ADAPTER_RULES) - seen == set(), (
-        "rules without a triggering test")
+    # Event rules have their own triggering test (tests/test_events.py), the
+    # adapters' codes theirs (tests/test_event_queue.py, tests/test_django.py), and
+    # the navigation's (tests/test_navigation.py).
+    assert set(RULES) - set(EVENT_RULES) - set(ADAPTER_RULES) - set(NAVIGATION_RULES) \
+        - seen == set(), "rules without a triggering test"
 
 
 def test_rules_documented() -> None:

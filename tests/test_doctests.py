@@ -20,6 +20,7 @@ MODULES = [
     "pc_snippets.core.errors",
     "pc_snippets.core.phones",
     "pc_snippets.core.events",
+    "pc_snippets.core.navigation",
     "pc_snippets.cli.paths",
 ]
 

@@ -370,6 +370,17 @@ def test_loader_appends_hints_and_script_once() -> None:
     assert engine.queued() == [["init", SHOP_ID], ["init", SHOP_ID]]
 
 
+def test_loader_gives_its_nonce_to_the_script_and_the_preload_hint() -> None:
+    # Both are script requests, which a nonce CSP without 'strict-dynamic' refuses
+    # unless they carry the nonce; the other two hints are no script requests.
+    engine = JsEngine(sdk_loaded=False)
+    engine.run(LOADER_SHIM + 'document.currentScript = {nonce: "bG9hZGVy"};')
+    engine.run(single_script(render_init(SHOP_ID, nonce="bG9hZGVy")))
+    assert engine.json("__appended.map(function (e) { return [e.rel || e.tag, e.nonce || null]; })"
+                       ) == [["dns-prefetch", None], ["preconnect", None],
+                             ["preload", "bG9hZGVy"], ["script", "bG9hZGVy"]]
+
+
 def test_loader_uses_cdn_host() -> None:
     engine = JsEngine()
     engine.run(single_script(render_init(SHOP_ID, cdn_host=" CDN.Example-Shop.net ")))

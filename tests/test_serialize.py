@@ -81,6 +81,18 @@ def test_strings_escape_and_decode_back(value: str, v8: JsEngine) -> None:
         assert text.count(escaped) == value.count(raw) + value.count(escaped)
 
 
+@pytest.mark.parametrize("value", [*HOSTILE_STRINGS, "caf\u00e9 \U0001f600 \x7f \u0085"])
+def test_ascii_only_writes_every_other_character_as_an_escape(value: str, v8: JsEngine) -> None:
+    # For an HTTP header value: ASCII, still the same JSON (astral characters as
+    # surrogate pairs), and every escape of the default output kept.
+    text = dumps_js({"k": value}, ascii_only=True)
+    assert text.isascii()
+    assert json.loads(text) == v8.json(text) == {"k": value}
+    default = dumps_js({"k": value})
+    assert text == default if default.isascii() else text != default
+    assert "\\u003C" in text if "<" in value else "<" not in text
+
+
 @pytest.mark.parametrize("value", HOSTILE_STRINGS)
 def test_unsafe_characters_in_keys_are_escaped_too(value: str, v8: JsEngine) -> None:
     assert_round_trip({value: [value, {value: 1}]}, v8)

@@ -74,7 +74,8 @@ def _check(settings: Settings, event: str, data: Any, strict: bool | None) -> Ev
     return result
 
 
-def _render(hooks: Hooks, request: Any, result: EventResult, attribute: str) -> Markup:
+def _render(hooks: Hooks, request: Any, result: EventResult, attribute: str,
+            navigation: str | None) -> Markup:
     """One checked event's script; ``""`` for a purchase this session already sent."""
     payload = result.payload
     state = None if request is None else hooks.request_state(request)
@@ -88,7 +89,7 @@ def _render(hooks: Hooks, request: Any, result: EventResult, attribute: str) -> 
             orders.remember(order)
         if state is not None:  # an order's email and phone: never in a shared cache
             state[PERSONAL_DATA] = True
-    return render_fresh_track(result.event, payload, attribute, result._floats)
+    return render_fresh_track(result.event, payload, attribute, result._floats, navigation)
 
 
 def render_track_for(
@@ -115,7 +116,7 @@ def render_track_for(
     result = _check(settings, event, data, strict)
     if result.payload is None:
         return Markup()
-    return _render(hooks, request, result, nonce_attribute(nonce))
+    return _render(hooks, request, result, nonce_attribute(nonce), settings.navigation)
 
 
 def queue_event_for(
@@ -203,7 +204,7 @@ def render_queued_events_for(
         except ValueError:  # not JSON, or not an event name: not ours
             continue
         if result.payload is not None:
-            scripts.append(_render(hooks, request, result, attribute))
+            scripts.append(_render(hooks, request, result, attribute, settings.navigation))
     state = None if request is None else hooks.request_state(request)
     if scripts and state is not None:
         state[PERSONAL_DATA] = True  # one visitor's own actions

@@ -4,7 +4,8 @@ An adapter describes its framework with a :class:`Hooks` subclass: where the
 settings are, how to get the current request, visitor and session, and any
 nonce source of its own. Everything else is decided here, once for every
 adapter: the nonce order, consent (asked once per request), anonymous visitors,
-send-once, and marking the request as one whose response carries personal data.
+send-once, the ``navigation`` setting (handed to every renderer), and marking the
+request as one whose response carries personal data.
 Nothing here formats JavaScript, and nothing here imports a web framework.
 
 >>> from pc_snippets.adapter import StaticHooks
@@ -171,6 +172,7 @@ def render_init_for(
         api_host=settings.api_host,
         cdn_host=settings.cdn_host,
         device_id=device_id,
+        navigation=settings.navigation,
     )
 
 
@@ -209,7 +211,8 @@ def render_profile_set_for(
                            phone_region=settings.phone_region)
     if not result.payload and not settings.debug:
         return render_fresh_result(result, "", False)  # logs what was refused
-    html = render_fresh_result(result, nonce_attribute(nonce), settings.debug)
+    html = render_fresh_result(result, nonce_attribute(nonce), settings.debug,
+                               settings.navigation)
     if settings.send_once and result.payload:
         session = hooks.session(request)
         if session is not None:
@@ -241,7 +244,8 @@ def render_profile_get_for(
         return Markup()
     settings, nonce = granted
     return render_profile_get(callback=callback, event=event, fill=fill, fill_root=fill_root,
-                              nonce=nonce, spa=settings.spa if spa is None else spa)
+                              nonce=nonce, spa=settings.spa if spa is None else spa,
+                              navigation=settings.navigation)
 
 
 def render_call_for(
@@ -254,4 +258,6 @@ def render_call_for(
 ) -> Markup:
     """Any other SDK command (``track`` ...) with the adapter's nonce and consent."""
     granted = _granted(hooks, context, nonce, consent)
-    return Markup() if granted is None else render_call(command, *args, nonce=granted[1])
+    if granted is None:
+        return Markup()
+    return render_call(command, *args, nonce=granted[1], navigation=granted[0].navigation)

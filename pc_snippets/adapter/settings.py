@@ -22,6 +22,7 @@ from typing import Any
 
 from ..core.events import check_track_mapping
 from ..core.guard import Guard
+from ..core.navigation import check_navigation
 from ..core.phones import check_region
 from ..core.render import render_init
 
@@ -61,6 +62,9 @@ class Settings:
     consent: Any = field(default=None, compare=False)
     cookieless: bool | None = None
     spa: bool = False
+    #: ``"turbo"`` or ``"htmx"``: the snippets are made for pages that navigate
+    #: without reloading (the core renderers' ``navigation``).
+    navigation: str | None = None
     api_host: str | None = None
     cdn_host: str | None = None
     guard: Guard | None = field(default=None, compare=False)
@@ -82,7 +86,7 @@ class Setting:
     default: Any
     meaning: str
     #: How the value is checked: "bool", "optional bool", "optional text", "list",
-    #: or the setting's own name for the three with checks of their own.
+    #: or the setting's own name for those with checks of their own.
     kind: str
 
 
@@ -102,6 +106,9 @@ SETTINGS: tuple[Setting, ...] = (
             "(its argument: see each adapter)", "consent"),
     Setting("cookieless", "bool or None", None, "`init` option `cookieless`", "optional bool"),
     Setting("spa", "bool", False, "single-page app (`init` and `profile get`)", "bool"),
+    Setting("navigation", "text or None", None, "`\"turbo\"` or `\"htmx\"`: pages that "
+            "navigate without reloading; `init` runs once per window, every other tag once "
+            "per page render (`None`: plain page loads)", "navigation"),
     Setting("api_host", "text or None", None, "custom API host (`init`)", "optional text"),
     Setting("cdn_host", "text or None", None, "custom CDN host (`init`)", "optional text"),
     Setting("guard_disabled", "list of text", (), "placeholder-guard rule codes to switch off",
@@ -134,6 +141,8 @@ _TYPE_MESSAGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "shop_id": (lambda value: value is None or isinstance(value, str), "must be a string"),
     "phone_region": (lambda value: value is None or isinstance(value, str),
                      "must be a string or None"),
+    "navigation": (lambda value: value is None or isinstance(value, str),
+                   'must be None, "turbo" or "htmx"'),
 }
 
 
@@ -182,7 +191,8 @@ def settings_problems(
     renderers accept. Codes: ``E001`` missing shop id, ``E002`` malformed shop id,
     ``E003`` malformed stream or host, ``E004`` wrong type, ``E005`` bad guard
     settings, ``E007`` a consent that is no decision and no callable, ``E009`` a
-    phone region that is no region code, ``E010`` a track mapping naming no product field.
+    phone region that is no region code, ``E010`` a track mapping naming no product field,
+    ``E011`` a navigation that is not ``"turbo"`` or ``"htmx"``.
 
     >>> settings_problems({"shop_id": None, "enabled": False}, KEYWORDS)
     []
@@ -198,6 +208,12 @@ def settings_problems(
                 render_init(_PROBE_SHOP_ID, **{setting.name: value})  # type: ignore[arg-type]
             except ValueError as exc:
                 problems.append(("E003", f"{naming(setting.name)} is malformed: {exc}"))
+    navigation = values.get("navigation")
+    if isinstance(navigation, str):  # the core's check, with the adapter's spelling
+        try:
+            check_navigation(navigation, naming("navigation"))
+        except ValueError as exc:
+            problems.append(("E011", str(exc)))
     region = values.get("phone_region")
     if isinstance(region, str):
         try:

@@ -463,13 +463,16 @@ def render_track(
     guard: Guard | None = None,
     phone_region: str | None = None,
     track_mapping: Mapping[str, str] | None = None,
+    navigation: str | None = None,
 ) -> Markup:
     """``<script>personaclick("track", EVENT, DATA);</script>`` for checked event data.
 
     Lenient (default): refused fields are dropped and logged (path and rule code);
     an event left without what it needs (a purchase without a valid product) is
     not rendered at all, and the log says why. ``strict=True`` raises
-    :class:`EventError`. ``consent=False`` renders nothing.
+    :class:`EventError`. ``consent=False`` renders nothing. ``navigation="turbo"``
+    or ``"htmx"``: the call runs once per page render, never from Turbo's cache
+    (see :mod:`pc_snippets.core.navigation`).
 
     >>> print(render_track("purchase", {"order": "A-1", "order_price": Decimal("39.80"),
     ...                                 "products": [{"id": 7, "price": 19.9, "amount": 2}]}))
@@ -478,11 +481,17 @@ def render_track(
     if consent is not None and consent is not True and consent_decision(consent) is False:
         return Markup()
     attribute = nonce_attribute(nonce)  # a bad nonce is a bug: fail before any work
+    if navigation is not None:
+        from .navigation import check_navigation  # imports this module: on first use
+
+        check_navigation(navigation)  # so is an unknown navigation
     result = check_event(event, data, guard=guard, phone_region=phone_region,
                          track_mapping=track_mapping, strict=strict)
     if result.problems:
         log_problems(result.problems)
     if result.payload is None:
         return Markup()
-    return render_fresh_track(event, result.payload, attribute, result._floats)
+    if navigation is None:
+        return render_fresh_track(event, result.payload, attribute, result._floats)
+    return render_fresh_track(event, result.payload, attribute, result._floats, navigation)
 

@@ -48,17 +48,20 @@ _STUB = (
 )
 
 # Loads the SDK once: dns-prefetch, preconnect and preload hints, then the async
-# script. The created script inherits this script's nonce for CSPs without
-# 'strict-dynamic'.
+# script. The created script, and the preload hint (a script request, which a CSP
+# without 'strict-dynamic' refuses, reporting a violation, unless it carries the
+# nonce), inherit this script's nonce.
 _LOADER = (
     "(function(w,d,c){"
-    "var src=\"https://\"+c.cdn+\"/v3.js\",s=d.getElementsByTagName(\"script\"),i;"
+    "var src=\"https://\"+c.cdn+\"/v3.js\",s=d.getElementsByTagName(\"script\"),"
+    "me=d.currentScript,i;"
     "for(i=0;i<s.length;i++){if(s[i].src===src){return}}"
     "function hint(rel,href,as){var l=d.createElement(\"link\");l.rel=rel;l.href=href;"
-    "if(as){l.setAttribute(\"as\",as)}d.head.appendChild(l)}"
+    "if(as){l.setAttribute(\"as\",as);if(me&&me.nonce){l.nonce=me.nonce}}"
+    "d.head.appendChild(l)}"
     "hint(\"dns-prefetch\",\"https://\"+c.cdn);hint(\"preconnect\",\"https://\"+c.cdn);"
     "hint(\"preload\",src,\"script\");"
-    "var e=d.createElement(\"script\"),me=d.currentScript;e.async=true;e.src=src;"
+    "var e=d.createElement(\"script\");e.async=true;e.src=src;"
     "if(me&&me.nonce){e.nonce=me.nonce}d.head.appendChild(e)"
     "})(window,document,"
 )
@@ -163,6 +166,29 @@ def nonce_attribute(nonce: str | None) -> str:
     return "" if nonce is None else _nonce_attribute(nonce)
 
 
+def nonce_text(nonce: str) -> str:
+    """The checked text of a CSP nonce, as :func:`nonce_attribute` writes it."""
+    if nonce is None:
+        raise ValueError("a CSP nonce must be base64 or base64url text (1-256 characters)")
+    return _nonce_attribute(nonce)[len(' nonce="'):-1]
+
+
+def _navigated(code: str, navigation: object, *, init: bool = False) -> str:
+    """``code`` wrapped for ``navigation`` (pc_snippets.core.navigation, imported on
+    first use: it imports this module); ``ValueError`` for an unknown navigation."""
+    from .navigation import init_code, page_code
+
+    return init_code(code, navigation) if init else page_code(code, navigation)
+
+
+def _checked_navigation(navigation: object) -> str | None:
+    """The navigation's constant name, checked before it reaches a cached function
+    (where an unhashable value would be a ``TypeError``, not the ``ValueError``)."""
+    from .navigation import check_navigation
+
+    return check_navigation(navigation)
+
+
 def _nonce_attribute(nonce: str | None) -> str:
     """`` nonce="..."`` for a valid base64/base64url nonce, '' for None."""
     global _last_nonce
@@ -246,6 +272,7 @@ def render_profile_set(
     today: datetime.date | None = None,
     debug: bool = False,
     phone_region: str | None = None,
+    navigation: str | None = None,
 ) -> Markup:
     """``<script>personaclick("profile", "set", {...});</script>`` for checked data.
 
@@ -259,6 +286,8 @@ def render_profile_set(
     numbers of that region (as :func:`~pc_snippets.check_profile`).
     ``debug=True`` (for development) also names each dropped field in the
     browser console: ``console.warn`` with field paths and rule codes, never values.
+    ``navigation="turbo"`` or ``"htmx"``: the call runs once per page render, never
+    from Turbo's cache (see :mod:`pc_snippets.core.navigation`).
 
     >>> print(render_profile_set({"email": "jane@mail.com", "first_name": "</script>"}))
     <script>...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
@@ -268,32 +297,42 @@ def render_profile_set(
         return Markup()
     # A bad nonce is a bug: fail before any work.
     nonce_attribute = "" if nonce is None else _nonce_attribute(nonce)
+    if navigation is not None:
+        navigation = _checked_navigation(navigation)  # an unknown navigation is a bug too
     # Nothing about a visitor is kept between renders: every call checks afresh.
     result = _check(profile, custom, guard, iso_today(today), check_region(phone_region))
     if strict and result.problems:
         raise ProfileError(result.problems)
-    return render_fresh_result(result, nonce_attribute, debug)
+    return render_fresh_result(result, nonce_attribute, debug, navigation)
 
 
-def render_fresh_result(result: CheckResult, nonce_attribute: str, debug: bool) -> Markup:
+def render_fresh_result(
+    result: CheckResult, nonce_attribute: str, debug: bool, navigation: str | None = None
+) -> Markup:
     """The ``profile set`` snippet of a result its caller has *just* made with the check.
 
     Internal to the library (the adapters' pipeline checks once, then renders with
     this): a :class:`~pc_snippets.CheckResult` handed in from outside goes through
     :func:`render_profile_set`, which checks it again. Logs the problems (bounded
     per rule code); ``nonce_attribute`` comes from :func:`nonce_attribute`.
+    ``navigation``: as :func:`render_profile_set`'s.
     """
     if result.problems:
         # Bounded per rule code (pc_snippets.core.logs): a common problem cannot flood the logs.
         log_problems(result.problems)
         if debug:
             call = f"{_PROFILE_SET_CODE}{dumps_js(result.payload)});" if result.payload else ""
-            return _script(nonce_attribute, _console_warning(result.problems) + call,
-                           repeats=False)
+            code = _console_warning(result.problems) + call
+            if navigation is not None:
+                code = _navigated(code, navigation)
+            return _script(nonce_attribute, code, repeats=False)
     if not result.payload:
         return Markup()
     # The payload was bounded by validation: the serializer's structure walk is skipped.
     data = dumps_js(result.payload, prechecked=True, floats=result._floats)
+    if navigation is not None:
+        code = _navigated(f"{_PROFILE_SET_CODE}{data});", navigation)
+        return _script(nonce_attribute, code, repeats=False)
     return _script(nonce_attribute, f"{_PROFILE_SET_CODE}{data});", repeats=False)
 
 
@@ -311,7 +350,12 @@ def _callback_path(callback: str) -> list[str]:
 
 @functools.lru_cache(maxsize=256)
 def _profile_get_code(
-    callback: str | None, event: str | None, fill: bool, fill_root: str | None, spa: bool
+    callback: str | None,
+    event: str | None,
+    fill: bool,
+    fill_root: str | None,
+    spa: bool,
+    navigation: str | None = None,
 ) -> str:
     config: dict[str, Any] = {}
     if callback is not None:
@@ -328,7 +372,8 @@ def _profile_get_code(
         config["root"] = fill_root
     handler = _PROFILE_GET_HANDLER + dumps_js(config) + ")"
     tail = "," + dumps_js(True) if spa else ""
-    return f"{_STUB}{_PROFILE_GET_CALL}{handler}{tail});"
+    code = f"{_STUB}{_PROFILE_GET_CALL}{handler}{tail});"
+    return code if navigation is None else _navigated(code, navigation)
 
 
 def render_profile_get(
@@ -340,6 +385,7 @@ def render_profile_get(
     nonce: str | None = None,
     spa: bool = False,
     consent: bool | None = None,
+    navigation: str | None = None,
 ) -> Markup:
     """A ``personaclick("profile", "get", handler)`` block.
 
@@ -350,7 +396,8 @@ def render_profile_get(
     ``data-personaclick-profile="path.to.key"`` that display text (``span``,
     ``td``, ``p``..., never ``script`` or ``style``); ``fill_root``: the id of the
     element to fill inside (implies ``fill``). With none of these, the default
-    event is dispatched. ``consent=False`` renders nothing.
+    event is dispatched. ``consent=False`` renders nothing. ``navigation``: as
+    :func:`render_profile_set`'s.
 
     >>> "shop" in render_profile_get(callback="shop.onProfile")
     True
@@ -362,7 +409,11 @@ def render_profile_get(
         event = DEFAULT_PROFILE_EVENT
     elif event is False:
         event = None
-    code = _profile_get_code(callback, event, bool(fill), fill_root, bool(spa))
+    if navigation is None:
+        code = _profile_get_code(callback, event, bool(fill), fill_root, bool(spa))
+    else:
+        code = _profile_get_code(callback, event, bool(fill), fill_root, bool(spa),
+                                 _checked_navigation(navigation))
     return _script(_nonce_attribute(nonce), code)
 
 
@@ -403,6 +454,7 @@ def _init_code(
     api_host: str | None,
     cdn_host: str | None,
     device_id: str | None,
+    navigation: str | None = None,
 ) -> str:
     if not isinstance(shop_id, str) or not _SHOP_ID.fullmatch(shop_id):
         raise ValueError(
@@ -431,7 +483,8 @@ def _init_code(
         args.pop()
     loader = _LOADER + dumps_js({"cdn": options.get("cdn_host", DEFAULT_CDN_HOST)}) + ");"
     call = _call(*args)
-    return _STUB + loader + call
+    code = _STUB + loader + call
+    return code if navigation is None else _navigated(code, navigation, init=True)
 
 
 def render_init(
@@ -445,39 +498,60 @@ def render_init(
     api_host: str | None = None,
     cdn_host: str | None = None,
     device_id: str | None = None,
+    navigation: str | None = None,
 ) -> Markup:
     """The SDK loader plus ``personaclick("init", SHOP_ID, ...)``.
 
     ``consent=False`` passes ``{consent: false}`` (no tracking) to the SDK; pass
     the same ``consent`` to the other renderers so no personal data is rendered.
+    ``spa=True`` passes the SDK's ``isSpa`` flag (for pages that navigate without
+    reloading). ``navigation="turbo"`` or ``"htmx"``: the loader and ``init`` run
+    once per window however often a Turbo visit or an htmx swap brings them;
+    ``"htmx"`` also forwards ``HX-Trigger`` track events (see
+    :mod:`pc_snippets.core.navigation`).
 
     >>> "cdn.personaclick.com" in render_init("357382bf66ac0ce2f1722677c59511")
     True
     """
     if consent is not None and consent is not True:
         consent_decision(consent)
-    code = _init_code(shop_id, stream, cookieless, consent, spa, api_host, cdn_host, device_id)
+    if navigation is None:
+        code = _init_code(shop_id, stream, cookieless, consent, spa, api_host, cdn_host,
+                          device_id)
+    else:
+        code = _init_code(shop_id, stream, cookieless, consent, spa, api_host, cdn_host,
+                          device_id, _checked_navigation(navigation))
     return _script(_nonce_attribute(nonce), code)
 
 
-def render_fresh_track(event: str, payload: Any, nonce_attribute: str, floats: bool) -> Markup:
+def render_fresh_track(
+    event: str, payload: Any, nonce_attribute: str, floats: bool, navigation: str | None = None
+) -> Markup:
     """``personaclick("track", event, payload)`` for data an event check has *just* made.
 
     Internal (:func:`pc_snippets.render_track` uses it): the payload is bounded and
     typed by the check, so it is written with ``dumps_js``'s prechecked encoder.
+    ``navigation``: as :func:`render_profile_set`'s.
     """
     data = dumps_js(payload, prechecked=True, floats=floats)
-    return _script(nonce_attribute, f"{_TRACK_CODE}{dumps_js(event)},{data});", repeats=False)
+    code = f"{_TRACK_CODE}{dumps_js(event)},{data});"
+    if navigation is not None:
+        code = _navigated(code, navigation)
+    return _script(nonce_attribute, code, repeats=False)
 
 
 def render_call(
-    command: str, *args: Any, nonce: str | None = None, consent: bool | None = None
+    command: str,
+    *args: Any,
+    nonce: str | None = None,
+    consent: bool | None = None,
+    navigation: str | None = None,
 ) -> Markup:
     """``personaclick(command, ...args)`` for any other SDK command.
 
     Arguments must be JSON-like data (str, int, float, bool, None, date, lists and
     mappings); they go through the same serializer as every other snippet.
-    ``consent=False`` renders nothing.
+    ``consent=False`` renders nothing. ``navigation``: as :func:`render_profile_set`'s.
 
     >>> print(render_call("track", "view", {"id": "SKU-1"}))
     <script>...personaclick("track","view",{"id":"SKU-1"});</script>
@@ -487,5 +561,8 @@ def render_call(
         return Markup()
     if not isinstance(command, str) or not _COMMAND.fullmatch(command):
         raise ValueError("command must be an SDK command name such as 'track'")
-    code = _call(command, *args)
-    return _script(_nonce_attribute(nonce), _STUB + code, repeats=False)
+    attribute = _nonce_attribute(nonce)  # a bad nonce fails before a bad navigation
+    if navigation is None:
+        return _script(attribute, _STUB + _call(command, *args), repeats=False)
+    return _script(attribute, _navigated(_STUB + _call(command, *args), navigation),
+                   repeats=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .events import EVENT_RULES
 from .guard import GUARD_RULES
+from .navigation import NAVIGATION_RULES
 
 __all__ = ["ADAPTER_RULES", "RULES"]
 
@@ -45,4 +46,5 @@ RULES: dict[str, str] = {
     **GUARD_RULES,
     **EVENT_RULES,
     **ADAPTER_RULES,
+    **NAVIGATION_RULES,
 }

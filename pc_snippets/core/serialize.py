@@ -37,6 +37,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     chr(plane + last) for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))
 _PARSE_ERRORS = re.compile(f"[\x7f-\x9f{_NONCHARACTERS}]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def _escape_parse_error(match: re.Match[str]) -> str:
@@ -158,7 +159,9 @@ def _check_structure(value: object, depth: int = 0) -> None:
             _check_structure(item, depth + 1)
 
 
-def dumps_js(value: Any, *, prechecked: bool = False, floats: bool = True) -> str:
+def dumps_js(
+    value: Any, *, prechecked: bool = False, floats: bool = True, ascii_only: bool = False
+) -> str:
     """Serialize ``value`` as a JavaScript expression safe inside an inline ``<script>``.
 
     The result is JSON text (so also a valid JS literal) in which ``<``, ``>``,
@@ -178,6 +181,8 @@ def dumps_js(value: Any, *, prechecked: bool = False, floats: bool = True) -> st
     check knows): the scans for the float spellings where the two encoders
     differ are skipped. A wrong ``False`` can only change how a tiny float is
     spelled (``0.00001`` for ``1e-05``, the same number), never the escaping.
+    ``ascii_only=True`` also writes every other non-ASCII character as a JSON
+    escape (a surrogate pair beyond the BMP): text for an HTTP header value.
 
     >>> dumps_js({"name": "</script><!--<script>"})
     '{"name":"\\\\u003C/script\\\\u003E\\\\u003C!--\\\\u003Cscript\\\\u003E"}'
@@ -205,4 +210,6 @@ def dumps_js(value: Any, *, prechecked: bool = False, floats: bool = True) -> st
     for raw, escaped in _HTML_UNSAFE:
         if raw in text:
             text = text.replace(raw, escaped)
+    if ascii_only and not text.isascii():
+        text = _NON_ASCII.sub(_escape_parse_error, text)
     return text
