@@ -21,6 +21,8 @@ MODULES = [
     "pc_snippets.core.phones",
     "pc_snippets.core.events",
     "pc_snippets.core.navigation",
+    "pc_snippets.core.consent_gate",
+    "pc_snippets.core.consent_sources",
     "pc_snippets.cli.paths",
 ]
 
