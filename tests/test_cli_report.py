@@ -418,3 +418,73 @@ def test_the_counts_memory_does_not_grow_with_records() -> None:
 
     retained(200)  # the core's caches, filled once
     assert retained(20_000) - retained(2_000) < 16_384
+
+
+def varied(count: int) -> Iterator[dict[str, Any]]:
+    """Records of many shapes: fields present or not, empty, false, custom names
+    beyond MAX_CUSTOM, a name too long for a row, records that are not objects."""
+    for i in range(count):
+        if i % 97 == 0:
+            yield [i]  # type: ignore[misc]  # not an object: counts, fills nothing
+            continue
+        data: dict[str, Any] = {"id": i}
+        if i % 2:
+            data["email"] = f"u{i}@mail.com" if i % 5 else ""
+        if i % 3:
+            data["phone"] = "+4915112345678" if i % 11 else None
+        if i % 4 == 1:
+            data["bought_something"] = bool(i % 8 == 1)  # False is a value
+        if i % 6 == 1:
+            data["loyalty_bonuses"] = 0 if i % 12 == 1 else i
+        if i % 5 == 2:
+            data["kids"] = [] if i % 10 == 2 else [{"gender": "m"}]
+        if i % 7 == 3:
+            data["what"] = i  # not a field: never filled
+        if i % 9 == 4:
+            data["custom"] = {f"c{i % 70}": i, "note": "" if i % 2 else "x",
+                              "x" * (report_module.MAX_NAME + 1): 1}
+        yield data
+
+
+@pytest.mark.parametrize("max_shapes", [1, 3, report_module.MAX_SHAPES])
+def test_counting_by_shape_equals_counting_each_record(
+    max_shapes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The counts are spread from shapes every max_shapes distinct ones (1: at every
+    # record): the numbers are those of counting record by record, here.
+    monkeypatch.setattr(report_module, "MAX_SHAPES", max_shapes)
+    read = list(enumerate(varied(3_000), 1))
+    stats = report_module.ReportStats()
+    for number, data in read:
+        stats.add("f.jsonl", Record(number, number, data), check_record(data))
+        if number % 1_000 == 0:
+            assert stats.records == number  # reading a count midway changes nothing
+    fill = expected_fill(read)
+    custom_names: list[str] = []  # first seen, as read then as sent, record by record
+    other = [0, 0]
+    for _, data in read:
+        names = list(data.get("custom") or {}) if isinstance(data, dict) else []
+        sent = [k for k in check_record(data).payload if k not in stats.before]
+        for slot, group in ((0, [n for n in names if (data["custom"][n] not in EMPTY)]),
+                            (1, sent)):
+            outside = False
+            for name in group:
+                if name not in custom_names:
+                    if len(custom_names) >= report_module.MAX_CUSTOM or len(name) > \
+                            report_module.MAX_NAME:
+                        outside = True
+                        continue
+                    custom_names.append(name)
+            other[slot] += outside
+    assert stats.records == len(read)
+    assert {k: (stats.before[k], stats.after[k]) for k in stats.before} == {
+        k: v for (kind, k), v in fill.items() if kind == "standard"}
+    assert list(stats.custom) == custom_names
+    assert {k: tuple(v) for k, v in stats.custom.items()} == {
+        k: fill[("custom", k)] for k in custom_names}
+    assert stats.other_custom == other
+    assert other[0] > 0
+    payloads = [check_record(data).payload for _, data in read]
+    assert stats.identity == sum("email" in p or "phone" in p for p in payloads)
+    assert stats.before["bought_something"] > 0
+    assert stats.before["loyalty_bonuses"] > 0

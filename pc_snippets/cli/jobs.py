@@ -28,15 +28,15 @@ from ..core.problems import Problem
 from .chunks import TextChunk, read_chunks
 from .paths import MISSING
 from .readers import Format, InputError, ReadOptions, Record, read_stream
-from .report import Fields, filled, sent
+from .report import Shape, shape
 
 __all__ = ["Checked", "WorkerSettings", "checked_in_parallel", "parallel_context"]
 
 #: What the command's loop gets for each record: the record (``data`` is ``MISSING``
 #: unless the record has problems and values are shown), its problems, a mapping
 #: with its checked ``email`` and ``phone`` (for the shared-value check), and for
-#: ``--report`` its filled and sent fields (``None``: work them out from the record).
-Checked = tuple[Record, tuple[Problem, ...], dict[str, Any], tuple[Fields, Fields] | None]
+#: ``--report`` its :func:`~.report.shape` (``None``: work it out from the record).
+Checked = tuple[Record, tuple[Problem, ...], dict[str, Any], Shape | None]
 
 _NO_CONTACTS: dict[str, Any] = {}
 
@@ -65,7 +65,7 @@ class PieceResult:
     contacts: list[Any] | None
     unknown: list[tuple[int, str]] | None
     error: InputError | None
-    fields: list[tuple[Fields, Fields]] | None = None
+    fields: list[Shape] | None = None
 
 
 def check_piece(piece: TextChunk, settings: WorkerSettings) -> PieceResult:
@@ -79,7 +79,7 @@ def check_piece(piece: TextChunk, settings: WorkerSettings) -> PieceResult:
     shift = piece.first_line - 1 - (piece.header_lines if piece.header else 0)
     problems: list[tuple[int, int, tuple[Problem, ...], Any]] = []
     contacts: list[Any] | None = [] if settings.contacts else None
-    fields: list[tuple[Fields, Fields]] | None = [] if settings.report else None
+    fields: list[Shape] | None = [] if settings.report else None
     count = 0
     error = None
     region = settings.phone_region
@@ -92,7 +92,7 @@ def check_piece(piece: TextChunk, settings: WorkerSettings) -> PieceResult:
                 payload = result.payload
                 contacts += (payload.get("email"), payload.get("phone"))
             if fields is not None:
-                fields.append((filled(record.data), sent(result.payload)))
+                fields.append(shape(record.data, result.payload))
             if result.problems:
                 problems.append((record.number, record.line + shift, result.problems,
                                  record.data if show else MISSING))

@@ -463,7 +463,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             stats.add_header(path, problems)
 
     from .jobs import Checked, sequential
-    from .report import filled, sent
+    from .report import shape
 
     pool = None
     if args.jobs > 1:
@@ -499,8 +499,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                     if share is not None:
                         share(payload)  # the n-th call: ordinal n, across files
                     if stats is not None:
-                        before, after = fields or (filled(record.data), sent(payload))
-                        stats.add_summary(path, record.number, before, after, problems)
+                        stats.keep(fields or shape(record.data, payload))
+                        if problems:
+                            stats.add_problems(path, record.number, problems)
                     if problems:
                         summary["profiles_with_problems"] += 1
                         summary["problems"] += len(problems)

@@ -30,6 +30,7 @@ import os
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import filterfalse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ from .shared import SHARED_RULES
 if TYPE_CHECKING:
     from .main import SharedFinding
 
-__all__ = ["FIRST", "MAX_CUSTOM", "STANDARD_FIELDS", "Fields", "ReportStats", "filled", "sent",
+__all__ = ["FIRST", "MAX_CUSTOM", "MAX_SHAPES", "STANDARD_FIELDS", "ReportStats", "Shape", "shape",
            "write_report"]
 
 #: The standard profile fields, in the order of the data model.
@@ -55,59 +56,150 @@ MAX_CUSTOM = 50
 MAX_NAME = 200
 #: Records listed per rule code.
 FIRST = 5
-#: Input values that count as no value (compared with ==: 0 and False are values).
-_EMPTY: tuple[Any, ...] = (None, "", [], {})
-
-
-#: A record's fields with a value: (standard field names, custom property names).
-Fields = tuple[tuple[str, ...], tuple[Any, ...]]
+#: A record's fields with a value, as read and as checked: (standard field names as
+#: read, custom property names as read, standard field names sent, custom names sent).
+Shape = tuple[tuple[str, ...], tuple[Any, ...], tuple[str, ...], tuple[str, ...]]
 _STANDARD = frozenset(STANDARD_FIELDS)
+#: Types whose false values ("", [], {}) are no value; a false number or flag
+#: (0, 0.0, False) is a value.
+_EMPTY_TYPES = frozenset({type(None), str, list, dict})
+#: Distinct shapes held before they are spread into the per-field counters (bounded
+#: memory: field names, not values; a custom name over MAX_NAME characters is not
+#: kept, see shape()).
+MAX_SHAPES = 1024
 
 
-def filled(data: Any) -> Fields:
-    """The fields of a record as read that hold a value (not None, "", [] or {}).
+def _with_value(fields: dict[Any, Any]) -> tuple[Any, ...]:
+    # C speed for the usual record: every value true, or the false ones all numbers
+    # or flags (0, False: values); a Python loop only when a field is really empty.
+    if _EMPTY_TYPES.isdisjoint(map(type, filterfalse(None, fields.values()))):
+        return tuple(fields)
+    return tuple([key for key, value in fields.items()
+                  if value or value.__class__ not in _EMPTY_TYPES])
 
-    >>> filled({"email": "a@b.co", "age": "", "custom": {"size": "L", "note": None}})
-    (('email',), ('size',))
+
+def shape(data: Any, payload: dict[str, Any]) -> Shape:
+    """The fields of a record that hold a value (not None, "", [] or {}) as read
+    (``data``), and the fields of its checked ``payload``.
+
+    >>> shape({"email": "a@b.co", "age": "", "bought_something": False,
+    ...        "custom": {"size": "L", "note": None, "count": 0}}, {"email": "a@b.co"})
+    (('email', 'bought_something'), ('size', 'count'), ('email',), ())
     """
-    if not isinstance(data, dict):
-        return (), ()
-    standard = tuple(key for key, value in data.items()
-                     if key in _STANDARD and value not in _EMPTY)
-    custom = data.get("custom")
-    if isinstance(custom, dict):
-        return standard, tuple(key for key, value in custom.items() if value not in _EMPTY)
-    return standard, ()
-
-
-def sent(payload: dict[str, Any]) -> Fields:
-    """The fields of a checked payload (standard fields, then custom properties)."""
-    standard = tuple(key for key in payload if key in _STANDARD)
-    if len(standard) == len(payload):
-        return standard, ()
-    return standard, tuple(key for key in payload if key not in _STANDARD)
+    # The hot path of --report (once a record): C-speed steps where the usual record
+    # allows them; the set tests keep names that are not fields (input text of any
+    # length) out of the shapes ReportStats holds.
+    after = tuple(payload)
+    if data.__class__ is not dict:
+        before: tuple[str, ...] = ()
+        custom: tuple[Any, ...] = ()
+    else:
+        before = _with_value(data)
+        if not _STANDARD.issuperset(before):  # "custom", or fields that are not read
+            before = tuple([key for key in before if key in _STANDARD])
+        names = data.get("custom")
+        custom = _with_value(names) if names.__class__ is dict else ()
+        if custom:  # a name too long for a row of its own is not kept, only counted
+            custom = tuple([name if name.__class__ is str and len(name) <= MAX_NAME else None
+                            for name in custom])
+    if _STANDARD.issuperset(after):
+        return before, custom, after, ()
+    return (before, custom, tuple([key for key in after if key in _STANDARD]),
+            tuple([key for key in after if key not in _STANDARD]))
 
 
 class ReportStats:
-    """The counts of a run, added record by record (see the module's notes)."""
+    """The counts of a run, added record by record (see the module's notes).
+
+    The hot path is one dict update a record, ``stats.keep(shape(data, payload))``,
+    and :meth:`add_problems` for a record with problems (:meth:`add` does both).
+    Equal shapes are counted together and spread into the per-field counters
+    when a count is read or :data:`MAX_SHAPES` distinct shapes are held.
+    """
 
     def __init__(self) -> None:
-        self.records = 0
-        self.identity = 0  # records whose checked payload has an email or a phone
         self.with_problems = 0
-        self.before = dict.fromkeys(STANDARD_FIELDS, 0)
-        self.after = dict.fromkeys(STANDARD_FIELDS, 0)
-        self.custom: dict[str, list[int]] = {}  # name -> [before, after]
-        self.other_custom = [0, 0]  # records with other custom names, before / after
+        self._records = 0
+        self._identity = 0  # records whose checked payload has an email or a phone
+        self._before = dict.fromkeys(STANDARD_FIELDS, 0)
+        self._after = dict.fromkeys(STANDARD_FIELDS, 0)
+        self._custom: dict[str, list[int]] = {}  # name -> [before, after]
+        self._other_custom = [0, 0]  # records with other custom names, before / after
+        # Shape -> records with it, spread into the counters above when one is read
+        # or when MAX_SHAPES shapes are held: a file's records share a handful.
+        self._shapes: dict[Shape, int] = {}
         self.counts: dict[str, int] = {}  # rule code -> problems
         self.profiles: dict[str, int] = {}  # rule code -> records with it
         self.first: dict[str, list[tuple[str, int]]] = {}  # rule code -> (file, record)
-        self._last: dict[str, int] = {}  # rule code -> ordinal of the last record with it
         self.headers: list[tuple[str, int, Problem]] = []  # (file, column, problem)
         self.errors: list[tuple[str, str]] = []  # (file, what went wrong)
 
-    def _count_custom(self, names: Iterable[Any], slot: int) -> None:
-        custom = self.custom
+    def keep(self, fields: Shape) -> None:
+        """Count one record's :func:`shape` (a ``--jobs`` worker sends them back)."""
+        shapes = self._shapes
+        count = shapes.get(fields)
+        if count is None:
+            if len(shapes) >= MAX_SHAPES:
+                self._count_shapes()
+            shapes[fields] = 1
+        else:
+            shapes[fields] = count + 1
+
+    def _count_shapes(self) -> None:
+        before, after = self._before, self._after
+        for (read, custom_read, sent, custom_sent), count in self._shapes.items():
+            self._records += count
+            for key in read:
+                before[key] += count
+            for key in sent:
+                after[key] += count
+            if "email" in sent or "phone" in sent:
+                self._identity += count
+            # Shapes in the order of their first record, names in record order: the
+            # first MAX_CUSTOM names get rows exactly as record-by-record counting.
+            if custom_read:
+                self._count_custom(custom_read, 0, count)
+            if custom_sent:
+                self._count_custom(custom_sent, 1, count)
+        self._shapes.clear()
+
+    def _counted(self) -> ReportStats:
+        if self._shapes:
+            self._count_shapes()
+        return self
+
+    @property
+    def records(self) -> int:
+        """Records counted."""
+        return self._counted()._records
+
+    @property
+    def identity(self) -> int:
+        """Records whose checked payload has an email or a phone."""
+        return self._counted()._identity
+
+    @property
+    def before(self) -> dict[str, int]:
+        """Standard field -> records with a value in it, as read."""
+        return self._counted()._before
+
+    @property
+    def after(self) -> dict[str, int]:
+        """Standard field -> records that send it."""
+        return self._counted()._after
+
+    @property
+    def custom(self) -> dict[str, list[int]]:
+        """Custom property name -> [records with it as read, records sending it]."""
+        return self._counted()._custom
+
+    @property
+    def other_custom(self) -> list[int]:
+        """Records with custom names beyond :data:`MAX_CUSTOM`: [as read, sent]."""
+        return self._counted()._other_custom
+
+    def _count_custom(self, names: Iterable[Any], slot: int, count: int) -> None:
+        custom = self._custom
         other = False
         for name in names:
             counts = custom.get(name)
@@ -116,45 +208,30 @@ class ReportStats:
                     other = True
                     continue
                 counts = custom[name] = [0, 0]
-            counts[slot] += 1
-        self.other_custom[slot] += other
+            counts[slot] += count
+        if other:
+            self._other_custom[slot] += count
 
     def add(self, path: str, record: Record, result: CheckResult) -> None:
         """Count one record as read (``record``) and as checked (``result``)."""
-        self.add_summary(path, record.number, filled(record.data), sent(result.payload),
-                         result.problems)
+        self.keep(shape(record.data, result.payload))
+        if result.problems:
+            self.add_problems(path, record.number, result.problems)
 
-    def add_summary(self, path: str, number: int, before: Fields, after: Fields,
-                    problems: Sequence[Problem]) -> None:
-        """Count one record from its :func:`filled` and :func:`sent` fields (what a
-        ``--jobs`` worker sends back instead of the record)."""
-        self.records += 1
-        standard, custom = before
-        counts = self.before
-        for key in standard:
-            counts[key] += 1
-        if custom:
-            self._count_custom(custom, 0)
-        standard, custom = after
-        counts = self.after
-        for key in standard:
-            counts[key] += 1
-        if custom:
-            self._count_custom(custom, 1)
-        if "email" in standard or "phone" in standard:
-            self.identity += 1
-        if problems:
-            self.with_problems += 1
-            ordinal = self.records
-            for problem in problems:
-                code = problem.code
-                self.counts[code] = self.counts.get(code, 0) + 1
-                if self._last.get(code) != ordinal:  # a record counts once per code
-                    self._last[code] = ordinal
-                    self.profiles[code] = self.profiles.get(code, 0) + 1
-                    first = self.first.setdefault(code, [])
-                    if len(first) < FIRST:
-                        first.append((path, number))
+    def add_problems(self, path: str, number: int, problems: Sequence[Problem]) -> None:
+        """The problems of record ``number`` of ``path`` (also counted with :meth:`keep`)."""
+        self.with_problems += 1
+        counts, profiles, first = self.counts, self.profiles, self.first
+        seen: list[str] = []  # a record counts once per code
+        for problem in problems:
+            code = problem.code
+            counts[code] = counts.get(code, 0) + 1
+            if code not in seen:
+                seen.append(code)
+                profiles[code] = profiles.get(code, 0) + 1
+                listed = first.setdefault(code, [])
+                if len(listed) < FIRST:
+                    listed.append((path, number))
 
     def add_header(self, path: str, problems: Iterable[tuple[int, Problem]]) -> None:
         """A CSV header's columns that are not read (:func:`~.main.header_problems`)."""
