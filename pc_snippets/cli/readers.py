@@ -397,9 +397,9 @@ def detect_delimiter(lines: list[str]) -> str:
     least two columns and gives the most rows of the header's width. A
     one-column file is comma-separated.
 
-    >>> detect_delimiter(['email;first_name\n', '"a@b.co";"Smith; John"\n'])
+    >>> detect_delimiter(['email;first_name\\n', '"a@b.co";"Smith; John"\\n'])
     ';'
-    >>> detect_delimiter(['"x;y",email\n', '"1;2",a@b.co\n'])
+    >>> detect_delimiter(['"x;y",email\\n', '"1;2",a@b.co\\n'])
     ','
     """
     best = (-1, 0)
