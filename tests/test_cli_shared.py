@@ -219,3 +219,47 @@ def test_both_digests_count_the_same(digest: str | None) -> None:
                     "phone": "442079461234"})
     assert [(f.code, f.count, f.first) for f in shared.findings()] == [
         ("shared_email", 5, (1, 3, 5, 7, 9)), ("shared_phone", 9, (1, 2, 3, 4, 5))]
+
+
+@pytest.mark.parametrize("count", [5, 40])  # the short scan path (<= 16 values) and the long
+def test_findings_with_a_limit_are_the_first_of_all_findings(count: int) -> None:
+    rng = random.Random(count)
+    shared = SharedValues(threshold=2)
+    values = [f"v{rng.randrange(count)}@mail.com" for _ in range(6 * count)]
+    for number, value in enumerate(values):
+        phone = f"+44 20 7946 {1000 + rng.randrange(count):04d}" if number % 3 else None
+        shared.add({"email": value, "phone": phone} if phone else {"email": value})
+    everything = shared.findings()
+    total = shared.found
+    assert total == len(everything) > 4  # both fields, many values
+    for limit in (1, 3, total - 1, total, total + 5):
+        listed = shared.findings(limit=limit)
+        assert listed == everything[:limit]
+        assert shared.found == total
+
+
+def test_only_the_first_shared_values_are_listed_the_rest_counted(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    main_module = importlib.import_module("pc_snippets.cli.main")  # the package's main() hides it
+    monkeypatch.setattr(main_module, "MAX_LISTED", 3)
+    records = [{"email": f"same{n % 7}@mail.com"} for n in range(21)]  # 7 values, 3 each
+    source = jsonl(tmp_path / "dup.jsonl", records)
+    text = cli("check", str(source), "--shared-threshold", "2")
+    assert text.returncode == 1
+    listed = shared_lines(text.stdout)
+    assert [line.split("(records ")[1] for line in listed] == [
+        "1, 8, 15)", "2, 9, 16)", "3, 10, 17)"]  # the values whose first records come first
+    assert "4 more values shared by 2 or more records not listed (the first 3 are)" in text.stdout
+    assert text.stderr.rstrip().endswith("7 values shared by 2 or more records")
+    ran = cli("check", str(source), "--shared-threshold", "2", "--format", "json",
+              "--report", str(tmp_path / "r.html"))
+    run = json.loads(ran.stdout)
+    assert len(run["shared"]) == 3
+    assert run["shared_not_listed"] == 4
+    assert run["summary"]["problems"] == 7
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'id="stat-shared" data-value="7"' in page
+    assert "4 more shared values are not listed (the first 3 are)." in page

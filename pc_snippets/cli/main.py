@@ -38,7 +38,14 @@ from ..core.phones import check_region
 from ..core.problems import Problem
 from .paths import MISSING, value_at
 from .readers import FORMATS, InputError, ReadOptions, Record, read_file
-from .shared import DEFAULT_THRESHOLD, SHARED_RULES, Finding, SharedValues, parse_threshold
+from .shared import (
+    DEFAULT_THRESHOLD,
+    MAX_LISTED,
+    SHARED_RULES,
+    Finding,
+    SharedValues,
+    parse_threshold,
+)
 
 __all__ = ["main"]
 
@@ -228,7 +235,7 @@ class TextReport:
     def error(self, path: str, error: InputError) -> None:
         sys.stderr.write(_input_error(path, error, "checking of this file stopped") + "\n")
 
-    def shared(self, findings: Sequence[SharedFinding], threshold: int) -> None:
+    def shared(self, findings: Sequence[SharedFinding], threshold: int, found: int) -> None:
         lines = []
         for finding, records, value in findings:
             home = records[0][0]
@@ -241,8 +248,11 @@ class TextReport:
                 line += (f" (value: {json.dumps(value, ensure_ascii=True)})"
                          if value is not None else f" (value not available: {_no_value(home)})")
             lines.append(line + "\n")
+        if found > len(findings):
+            lines.append(f"{_plural(found - len(findings), 'more value')} shared by {threshold} "
+                         f"or more records not listed (the first {len(findings):,} are)\n")
         self.out.write("".join(lines))
-        self.shared_count = len(findings)
+        self.shared_count = found
         self.threshold = threshold
 
     def finish(self, summary: dict[str, int], header_problems: int = 0) -> None:
@@ -276,6 +286,7 @@ class JsonReport:
         self.first = True
         self.errors: list[dict[str, Any]] = []
         self.shared_items: list[dict[str, Any]] = []
+        self.not_listed = 0
         out.write('{"problems": [')
 
     def problems(self, path: str, record: Record, problems: Sequence[Problem]) -> None:
@@ -311,7 +322,8 @@ class JsonReport:
              "message": error.message}
         )
 
-    def shared(self, findings: Sequence[SharedFinding], threshold: int) -> None:
+    def shared(self, findings: Sequence[SharedFinding], threshold: int, found: int) -> None:
+        self.not_listed = found - len(findings)
         for finding, records, value in findings:
             item: dict[str, Any] = {
                 "code": finding.code, "field": finding.field, "count": finding.count,
@@ -327,6 +339,7 @@ class JsonReport:
         self.out.write(' "shared": [' + ",".join("\n  " + json.dumps(item)
                                                 for item in self.shared_items)
                        + ("\n " if self.shared_items else "") + "],\n")
+        self.out.write(f' "shared_not_listed": {self.not_listed},\n')
         self.out.write(f' "errors": {json.dumps(self.errors)},\n')
         self.out.write(f' "summary": {json.dumps(summary)}}}\n')
 
@@ -377,7 +390,7 @@ def _shared_findings(shared: SharedValues, starts: list[tuple[int, str]],
         return path, ordinal - base
 
     located = [(finding, [locate(ordinal) for ordinal in finding.first])
-               for finding in shared.findings()]
+               for finding in shared.findings(limit=MAX_LISTED)]
     values: list[Any] = [None] * len(located)
     if args.show_values and located:
         wanted: dict[str, set[int]] = {}
@@ -520,13 +533,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     findings: list[SharedFinding] = []
     if shared is not None:
         findings = _shared_findings(shared, starts, args)
-        summary["problems"] += len(findings)
-        report.shared(findings, shared.threshold)
+        summary["problems"] += shared.found
+        report.shared(findings, shared.threshold, shared.found)
     report.finish(summary, in_headers)
     if stats is not None and report_path is not None:
         sys.stdout.flush()  # the text or JSON output is complete before the report
         try:
-            write_report(report_path, stats, summary, findings, args.show_values)
+            write_report(report_path, stats, summary, findings, args.show_values,
+                         shared.found if shared is not None else 0)
         except OSError as exc:
             sys.stderr.write(f"{PROG}: error: --report {_printable(str(report_path))}: the report "
                              f"could not be written ({exc.strerror or type(exc).__name__})\n")

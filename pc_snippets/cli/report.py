@@ -285,7 +285,7 @@ def _code_rows(stats: ReportStats) -> list[CodeRow]:
 
 
 def _context(stats: ReportStats, summary: dict[str, int], findings: Sequence[SharedFinding],
-             show_values: bool) -> dict[str, Any]:
+             show_values: bool, shared_found: int) -> dict[str, Any]:
     from .. import __version__
 
     shared = [{"code": finding.code, "meaning": SHARED_RULES.get(finding.code, ""),
@@ -303,6 +303,7 @@ def _context(stats: ReportStats, summary: dict[str, int], findings: Sequence[Sha
         "largest": max((row.count for row in codes), default=0),
         "headers": stats.headers,
         "shared": shared,
+        "shared_found": max(shared_found, len(shared)),
         "errors": stats.errors,
         "show_values": show_values,
         "percent": _percent,
@@ -310,11 +311,12 @@ def _context(stats: ReportStats, summary: dict[str, int], findings: Sequence[Sha
 
 
 def write_report(path: Path, stats: ReportStats, summary: dict[str, int],
-                 findings: Sequence[SharedFinding], show_values: bool) -> None:
+                 findings: Sequence[SharedFinding], show_values: bool,
+                 shared_found: int = 0) -> None:
     """Write the report page to ``path``: to a temporary file beside it, then renamed,
     so a failure (a missing folder, a full disk) leaves no file, not even half a one."""
     template = environment().get_template("report.html.j2")
-    chunks = template.generate(_context(stats, summary, findings, show_values))
+    chunks = template.generate(_context(stats, summary, findings, show_values, shared_found))
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(temporary, "x", encoding="utf-8", newline="\n") as out:

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "DEFAULT_THRESHOLD", "FIRST_RECORDS", "SHARED_RULES", "Finding", "SharedValues",
+    "DEFAULT_THRESHOLD", "FIRST_RECORDS", "MAX_LISTED", "SHARED_RULES", "Finding", "SharedValues",
     "parse_threshold",
 ]
 
@@ -69,6 +69,8 @@ FIELDS: tuple[tuple[str, str, str], ...] = (
 #: A household rarely shares one contact among more than 4 people; a shop's own
 #: number, a call-centre default or a test account is on tens to thousands of records.
 DEFAULT_THRESHOLD = 5
+#: Shared values listed (in the order of their first record); more are counted only.
+MAX_LISTED = 1000
 FIRST_RECORDS = 5
 _PARTITIONS = 64  # a power of two
 
@@ -147,6 +149,7 @@ class SharedValues:
         # position is the record's ordinal - 1; 0: no value, as hash("") == 0).
         self.logs: tuple[array[int], ...] = tuple(array("q") for _ in FIELDS)
         self.add = self._adder()
+        self.found = 0  # values found by the last findings(), listed or not
 
     def _adder(self) -> Callable[[Mapping[str, Any]], None]:
         emails, phones = (log.append for log in self.logs)
@@ -176,19 +179,32 @@ class SharedValues:
         """Bytes held in the digest arrays (a measure of the memory used)."""
         return sum(log.buffer_info()[1] * log.itemsize for log in self.logs)
 
-    def findings(self) -> list[Finding]:
-        """Every value on ``threshold`` or more records, in the order of its first record."""
+    def findings(self, limit: int | None = None) -> list[Finding]:
+        """Every value on ``threshold`` or more records, in the order of its first
+        record; with ``limit``, only the first ``limit`` of them (:attr:`found` still
+        counts all): a file where most values repeat (an export appended to itself)
+        must not cost a Python object per value.
+
+        >>> shared = SharedValues(threshold=2)
+        >>> for number in range(6):
+        ...     shared.add({"email": f"a{number % 3}@mail.com"})
+        >>> [f.first for f in shared.findings(limit=2)], shared.found
+        ([(1, 4), (2, 5)], 3)
+        """
         self.flush()
         found: list[Finding] = []
+        self.found = 0
         for (field, code, noun), log in zip(FIELDS, self.logs, strict=True):
             hits: dict[int, int] = {}
             for part in _partitions(log):
                 hits.update((key, count) for key, count in Counter(part).items()
                             if count >= self.threshold and key)
+            self.found += len(hits)
+            # The first `limit` of each field include the first `limit` of both.
             found += [Finding(code, field, noun, hits[key], first, key)
-                      for key, first in _first_records(log, hits).items()]
+                      for key, first in _first_records(log, hits, limit).items()]
         found.sort(key=lambda finding: (finding.first[0], finding.field))
-        return found
+        return found if limit is None else found[:limit]
 
 
 #: Digests counted at a time (a Counter of them: about 80 bytes each, for a moment).
@@ -209,8 +225,11 @@ def _partitions(log: array[int]) -> Iterator[Iterable[int]]:
         yield itertools.compress(log, low_bytes.translate(select))
 
 
-def _first_records(log: array[int], hits: dict[int, int]) -> dict[int, tuple[int, ...]]:
-    """The ordinals of the first FIRST_RECORDS records of each digest in ``hits``."""
+def _first_records(
+    log: array[int], hits: dict[int, int], limit: int | None = None
+) -> dict[int, tuple[int, ...]]:
+    """The ordinals of the first FIRST_RECORDS records of each digest in ``hits``
+    (with ``limit``: of the ``limit`` digests whose first record comes first)."""
     if len(hits) <= 16:  # C-level scans of the log
         out: dict[int, tuple[int, ...]] = {}
         for key in hits:
@@ -218,10 +237,17 @@ def _first_records(log: array[int], hits: dict[int, int]) -> dict[int, tuple[int
             while len(positions) < min(FIRST_RECORDS, hits[key]):
                 positions.append(log.index(key, positions[-1] + 1))
             out[key] = tuple(position + 1 for position in positions)
+        if limit is not None and len(out) > limit:
+            out = dict(sorted(out.items(), key=lambda item: item[1][0])[:limit])
         return out
-    first: dict[int, list[int]] = {key: [] for key in hits}
+    room = len(hits) if limit is None else limit
+    first: dict[int, list[int]] = {}
     for ordinal, key in enumerate(log, 1):
         records = first.get(key)
-        if records is not None and len(records) < FIRST_RECORDS:
+        if records is None:
+            # Scanned in record order: the first `room` digests met are the earliest.
+            if len(first) < room and key in hits:
+                first[key] = [ordinal]
+        elif len(records) < FIRST_RECORDS:
             records.append(ordinal)
     return {key: tuple(records) for key, records in first.items()}
