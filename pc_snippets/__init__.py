@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .core.check import CheckResult, check_profile
+from .core.consent_gate import ConsentSource
 from .core.events import EventError, EventResult, check_event, render_track
 from .core.example import EXAMPLE_PROFILE
 from .core.guard import GUARD_RULES, Guard
@@ -28,6 +29,7 @@ __all__ = [
     "GUARD_RULES",
     "RULES",
     "CheckResult",
+    "ConsentSource",
     "EventError",
     "EventResult",
     "Guard",

@@ -44,6 +44,7 @@ from .adapter import (
     settings_problems,
     streamed_body,
 )
+from .core.consent_gate import ConsentSource
 from .jinja import set_hooks
 
 __all__ = ["PersonaClick", "PersonaClickMiddleware", "setup"]
@@ -122,6 +123,7 @@ def setup(
     cookieless: bool | None = None,
     spa: bool = False,
     navigation: str | None = None,
+    consent_source: ConsentSource | str | None = None,
     api_host: str | None = None,
     cdn_host: str | None = None,
     guard_disabled: Iterable[str] = (),
@@ -152,7 +154,8 @@ def setup(
         )
     values = {"shop_id": shop_id, "stream": stream, "enabled": enabled, "strict": strict,
               "send_once": send_once, "consent": consent, "cookieless": cookieless, "spa": spa,
-              "navigation": navigation, "api_host": api_host, "cdn_host": cdn_host,
+              "navigation": navigation, "consent_source": consent_source, "api_host": api_host,
+              "cdn_host": cdn_host,
               "guard_disabled": list(guard_disabled),
               "placeholder_domains": list(placeholder_domains),
               "guard_opt_in": list(guard_opt_in), "phone_region": phone_region,

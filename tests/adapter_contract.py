@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import pytest
 
 from pc_snippets import (
+    ConsentSource,
     EventError,
     ProfileError,
     check_event,
@@ -34,6 +35,7 @@ from pc_snippets import (
     render_track,
 )
 from pc_snippets.adapter import Naming, private_cache_control
+from tests.oracles import JsEngine
 from tests.pages import (
     PUBLIC_HEADERS,
     assert_placeholder_dropped,
@@ -87,6 +89,8 @@ TEMPLATES = {
                              '{% personaclick_track "purchase" order %}'),
 }
 TAGS_PER_PAGE = 4  # the tags of PAGE
+CONSENT_SOURCE_RULE = ("{consent_source} must be None, a ConsentSource or one of 'tcf', "
+                       "'google', 'cookiebot', 'onetrust', 'klaro', 'cookieconsent'")
 @dataclass(frozen=True)
 class Product:
     """A shop's product model, with its own attribute names (``track_mapping``)."""
@@ -404,13 +408,18 @@ class AdapterContract:
              "{track_mapping}: the attribute for 'id' must be a Python attribute name"),
             ({"navigation": "Turbo"}, '{navigation} must be None, "turbo" or "htmx"'),
             ({"navigation": True}, '{navigation} must be None, "turbo" or "htmx"'),
+            ({"consent_source": "TCF"}, CONSENT_SOURCE_RULE),
+            ({"consent_source": 7}, CONSENT_SOURCE_RULE),
+            ({"consent_source": ["tcf"]}, CONSENT_SOURCE_RULE),
+            ({"consent_source": "tcf", "navigation": "turbo"},
+             "{consent_source} cannot be combined with {navigation}: set one of them"),
         ],
     )
     def test_settings_are_checked_alike(self, settings: dict[str, Any], message: str) -> None:
         names = {name: self.spell(name) for name in
                  ("shop_id", "stream", "api_host", "cdn_host", "strict", "cookieless",
                   "guard_disabled", "placeholder_domains", "consent", "phone_region",
-                  "guard_opt_in", "track_mapping", "navigation")}
+                  "guard_opt_in", "track_mapping", "navigation", "consent_source")}
         assert message.format(**names) in self.settings_error(**settings)
 
     def test_an_opt_in_guard_rule_is_switched_on_by_the_setting(self) -> None:
@@ -457,6 +466,49 @@ class AdapterContract:
         for event, data in (("view", PAGE_CONTEXT["item"]), ("purchase", PAGE_CONTEXT["order"])):
             assert str(render_track(event, data, nonce=track.nonce, navigation=navigation)) \
                 in track.html
+
+    @pytest.mark.parametrize("source", ["google", ConsentSource(
+        "google", purposes=("ad_user_data", "analytics_storage"))], ids=["kind", "object"])
+    def test_the_consent_source_setting_gates_every_snippet(self, source: Any) -> None:
+        site = self.site(consent_source=source)
+        page = site.get(visitor="jane")  # the app's consent callable: no decision
+        assert page.nonce
+        gate = {"nonce": page.nonce, "consent_source": source}
+        expected = [render_init(SHOP_ID, **gate),
+                    render_profile_set(VISITORS["jane"], **gate),
+                    render_profile_get(callback="shop.onProfile", **gate),
+                    render_call("track", {"id": "SKU-1"}, **gate)]
+        # The setting changes every snippet (else this test could not fail).
+        assert str(expected[1]) != str(render_profile_set(VISITORS["jane"], nonce=page.nonce))
+        places = [page.html.find(str(snippet)) for snippet in expected]
+        assert -1 not in places
+        assert places == sorted(places)
+        # In V8 with Consent Mode: nothing before the visitor agrees, everything after.
+        engine = JsEngine()
+        engine.run("window.dataLayer = []; function gtag() { dataLayer.push(arguments); }")
+        for script in page_scripts(page.html):
+            engine.run(script.text)
+        assert engine.calls() == []
+        engine.run("gtag('consent', 'update', {ad_user_data: 'granted', "
+                   "ad_personalization: 'granted', analytics_storage: 'granted'})")
+        assert engine.calls() == [
+            ["init", SHOP_ID], ["profile", "set", check_profile(VISITORS["jane"]).payload],
+            ["profile", "get", None], ["track", {"id": "SKU-1"}]]
+        track = site.get("track", visitor="jane")
+        for event, data in (("view", PAGE_CONTEXT["item"]), ("purchase", PAGE_CONTEXT["order"])):
+            assert str(render_track(event, data, **{**gate, "nonce": track.nonce})) in track.html
+
+    def test_a_decision_on_the_server_wins_over_the_consent_source(self) -> None:
+        site = self.site(consent_source="tcf")
+        granted = site.get(visitor="jane", choice="yes")  # the app knows: no gate needed
+        assert str(render_profile_set(VISITORS["jane"], nonce=granted.nonce)) in granted.html
+        assert calls_named(run_page(granted.html), "profile", "set") == [
+            ["profile", "set", check_profile(VISITORS["jane"]).payload]]
+        refused = site.get(visitor="jane", choice="no")  # init with consent: false, ungated
+        assert run_page(refused.html) == [["init", SHOP_ID, None, None, None, {"consent": False}]]
+        # A template's consent=True is a decision too.
+        assert run_page(site.get("granted", visitor="jane").html)[0] == [
+            "init", SHOP_ID, None, None, None, {"consent": True}]
 
     # ------------------------------------------------------------ commerce events
 
@@ -587,6 +639,16 @@ class SessionContract(HttpContract):
         assert str(render_track("cart", item, nonce=page.nonce, navigation="turbo")) in page.html
         assert run_navigated_page(page.html) == [
             ["track", "cart", check_event("cart", item).payload]]
+
+    def test_queued_events_wait_for_the_consent_source(self) -> None:
+        source = ConsentSource("cookiebot", category="statistics")
+        site = self.site(consent_source=source)
+        item = {"id": "SKU-2", "amount": 1}
+        assert site.queue([("cart", item)]) == [True]
+        page = site.get("events")
+        assert str(render_track("cart", item, nonce=page.nonce, consent_source=source)) \
+            in page.html
+        assert 'type="text/plain" data-cookieconsent="statistics"' in page.html
 
     def test_nothing_is_queued_without_consent_and_a_refusal_empties_the_queue(self) -> None:
         site = self.site()

@@ -201,10 +201,18 @@ def cmp_markup(kind: str) -> tuple[str, str]:
     return "", tag("/cookieconsent.js") + inline(COOKIECONSENT_RUN)
 
 
+def keyword_snippets(kind: str) -> str:
+    """The same three snippets, gated by the renderers' own ``consent_source=``."""
+    return "\n".join([render_init(SHOP_ID, nonce=NONCE, consent_source=kind),
+                      render_profile_set(VISITOR, nonce=NONCE, consent_source=kind),
+                      render_track("view", PRODUCT, nonce=NONCE, consent_source=kind)])
+
+
 def page_html(kind: str, *, cmp_first: bool = True, before: str = "", init: bool = True,
-              source: ConsentSource | None = None) -> str:
+              source: ConsentSource | None = None, snippets: str | None = None) -> str:
     head, tail = cmp_markup(kind)
-    snippets = gated_snippets(source or ConsentSource(kind), init=init)
+    if snippets is None:
+        snippets = gated_snippets(source or ConsentSource(kind), init=init)
     parts = [before, head, snippets] if cmp_first else [before, snippets, head]
     return ('<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">'
             f"<title>consent</title>{''.join(parts)}</head><body><p>shop</p>{tail}</body></html>")
@@ -432,3 +440,43 @@ def test_recreated_scripts_under_a_nonce_only_csp(browser: BrowserContext, kind:
             page.wait_for_timeout(100)
             seen = page.evaluate("() => window.__violations")
             assert [v["directive"] for v in seen] == ["script-src-elem"] * 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_renderers_keyword_gates_alike(browser: BrowserContext, kind: str) -> None:
+    with open_page(browser, page_html(kind, snippets=keyword_snippets(kind))) as page:
+        ready(page, kind)
+        assert quiet(page) == []
+        page.evaluate(ACTIONS[kind]["accept"])
+        assert settle(page, 3) == expected()
+        clean(page)
+
+
+@pytest.mark.parametrize("kind", ["tcf", "google"])
+def test_a_gated_init_released_later_loads_the_sdk_under_a_nonce_only_csp(
+        browser: BrowserContext, kind: str) -> None:
+    # Consent arrives after load, from the CMP's callback: the loader has no
+    # currentScript there and takes the nonce its gate read while it was parsed.
+    html = page_html(kind, snippets=keyword_snippets(kind))
+    with open_page(browser, html, csp=NONCE_ONLY_CSP) as page:
+        assert quiet(page) == []
+        page.evaluate(ACTIONS[kind]["accept"])
+        assert settle(page, 3) == expected()
+        assert page.evaluate("() => window.__sdkRuns") == 1
+        assert page.evaluate("() => Array.from(document.querySelectorAll("
+                             "'link[rel=preload], script[src$=\"/v3.js\"]'), e => e.nonce)"
+                             ) == [NONCE, NONCE]
+        clean(page)
+
+
+@pytest.mark.parametrize("kind", ["tcf", "google"])
+def test_the_plain_loader_in_a_gate_was_blocked_under_a_nonce_only_csp(
+        browser: BrowserContext, kind: str) -> None:
+    # The defect the gated loader fixes, shown in the same browser: gate_script around
+    # the plain init code loads the SDK without a nonce, which the policy refuses.
+    with open_page(browser, page_html(kind), csp=NONCE_ONLY_CSP) as page:
+        page.evaluate(ACTIONS[kind]["accept"])
+        page.wait_for_timeout(500)
+        assert page.evaluate("() => window.__sdkRuns") is None
+        seen = page.evaluate("() => window.__violations")
+        assert "script-src-elem" in [v["directive"] for v in seen]

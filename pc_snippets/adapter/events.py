@@ -37,6 +37,7 @@ from typing import Any
 from jinja2 import Undefined
 from markupsafe import Markup
 
+from ..core.consent_gate import ConsentSource
 from ..core.events import EventResult, check_event
 from ..core.logs import log_problems
 from ..core.problems import Problem
@@ -44,7 +45,7 @@ from ..core.render import nonce_attribute, render_fresh_track
 from .context import ContextLike, absent
 from .hooks import PERSONAL_DATA, Hooks
 from .orders import SentOrders
-from .pipeline import _consent, _inputs, _withheld
+from .pipeline import _consent, _gate, _inputs, _withheld
 from .settings import Settings
 
 __all__ = [
@@ -75,7 +76,7 @@ def _check(settings: Settings, event: str, data: Any, strict: bool | None) -> Ev
 
 
 def _render(hooks: Hooks, request: Any, result: EventResult, attribute: str,
-            navigation: str | None) -> Markup:
+            navigation: str | None, source: ConsentSource | None) -> Markup:
     """One checked event's script; ``""`` for a purchase this session already sent."""
     payload = result.payload
     state = None if request is None else hooks.request_state(request)
@@ -89,7 +90,8 @@ def _render(hooks: Hooks, request: Any, result: EventResult, attribute: str,
             orders.remember(order)
         if state is not None:  # an order's email and phone: never in a shared cache
             state[PERSONAL_DATA] = True
-    return render_fresh_track(result.event, payload, attribute, result._floats, navigation)
+    return render_fresh_track(result.event, payload, attribute, result._floats, navigation,
+                              source)
 
 
 def render_track_for(
@@ -116,7 +118,8 @@ def render_track_for(
     result = _check(settings, event, data, strict)
     if result.payload is None:
         return Markup()
-    return _render(hooks, request, result, nonce_attribute(nonce), settings.navigation)
+    return _render(hooks, request, result, nonce_attribute(nonce), settings.navigation,
+                   _gate(settings, found, consent))
 
 
 def queue_event_for(
@@ -194,6 +197,7 @@ def render_queued_events_for(
     if _withheld(settings, found, consent) or not queued:
         return Markup()
     attribute = nonce_attribute(nonce)
+    source = _gate(settings, found, consent)  # this page's consent source, as its own tags
     scripts = []
     for entry in queued:
         if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
@@ -204,7 +208,8 @@ def render_queued_events_for(
         except ValueError:  # not JSON, or not an event name: not ours
             continue
         if result.payload is not None:
-            scripts.append(_render(hooks, request, result, attribute, settings.navigation))
+            scripts.append(_render(hooks, request, result, attribute, settings.navigation,
+                                   source))
     state = None if request is None else hooks.request_state(request)
     if scripts and state is not None:
         state[PERSONAL_DATA] = True  # one visitor's own actions

@@ -4,8 +4,8 @@ An adapter describes its framework with a :class:`Hooks` subclass: where the
 settings are, how to get the current request, visitor and session, and any
 nonce source of its own. Everything else is decided here, once for every
 adapter: the nonce order, consent (asked once per request), anonymous visitors,
-send-once, the ``navigation`` setting (handed to every renderer), and marking the
-request as one whose response carries personal data.
+send-once, the ``navigation`` and ``consent_source`` settings (handed to every
+renderer), and marking the request as one whose response carries personal data.
 Nothing here formats JavaScript, and nothing here imports a web framework.
 
 >>> from pc_snippets.adapter import StaticHooks
@@ -24,6 +24,7 @@ from jinja2 import Undefined
 from markupsafe import Markup
 
 from ..core.check import check_profile
+from ..core.consent_gate import ConsentSource, check_consent_source
 from ..core.logs import log_problems
 from ..core.problems import Problem
 from ..core.render import (
@@ -132,12 +133,26 @@ def _withheld(settings: Settings, found: bool | None, consent: bool | None) -> b
     return not settings.enabled or consent is False or found is False
 
 
+def _gate(settings: Settings, found: bool | None, consent: bool | None) -> ConsentSource | None:
+    """The consent source a tag waits for: none once the app or the template decided
+    (the renderers' rule: the server's decision wins). Settings hold a checked one."""
+    source = settings.consent_source
+    if source is None or found is not None or consent is not None:
+        return None
+    # A kind string in Settings made directly (StaticHooks(Settings(consent_source=
+    # "tcf"))), not by settings_from: the core's check and message.
+    return source if isinstance(source, ConsentSource) else check_consent_source(source)
+
+
 def _granted(
     hooks: Hooks, context: ContextLike, nonce: str | None, consent: bool | None
-) -> tuple[Settings, str | None] | None:
-    """The settings and nonce of a tag that sends personal data, or ``None`` if withheld."""
+) -> tuple[Settings, str | None, ConsentSource | None] | None:
+    """The settings, nonce and consent source of a tag that sends personal data, or
+    ``None`` if withheld."""
     settings, found, nonce, _ = _inputs(hooks, context, nonce)
-    return None if _withheld(settings, found, consent) else (settings, nonce)
+    if _withheld(settings, found, consent):
+        return None
+    return settings, nonce, _gate(settings, found, consent)
 
 
 def render_init_for(
@@ -173,6 +188,7 @@ def render_init_for(
         cdn_host=settings.cdn_host,
         device_id=device_id,
         navigation=settings.navigation,
+        consent_source=settings.consent_source,  # render_init applies the decision rule
     )
 
 
@@ -212,7 +228,7 @@ def render_profile_set_for(
     if not result.payload and not settings.debug:
         return render_fresh_result(result, "", False)  # logs what was refused
     html = render_fresh_result(result, nonce_attribute(nonce), settings.debug,
-                               settings.navigation)
+                               settings.navigation, _gate(settings, found, consent))
     if settings.send_once and result.payload:
         session = hooks.session(request)
         if session is not None:
@@ -242,10 +258,10 @@ def render_profile_get_for(
     granted = _granted(hooks, context, nonce, consent)
     if granted is None:
         return Markup()
-    settings, nonce = granted
+    settings, nonce, source = granted
     return render_profile_get(callback=callback, event=event, fill=fill, fill_root=fill_root,
                               nonce=nonce, spa=settings.spa if spa is None else spa,
-                              navigation=settings.navigation)
+                              navigation=settings.navigation, consent_source=source)
 
 
 def render_call_for(
@@ -260,4 +276,6 @@ def render_call_for(
     granted = _granted(hooks, context, nonce, consent)
     if granted is None:
         return Markup()
-    return render_call(command, *args, nonce=granted[1], navigation=granted[0].navigation)
+    settings, nonce, source = granted
+    return render_call(command, *args, nonce=nonce, navigation=settings.navigation,
+                       consent_source=source)

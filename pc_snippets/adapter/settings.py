@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.consent_gate import ConsentSource, check_consent_source
 from ..core.events import check_track_mapping
 from ..core.guard import Guard
 from ..core.navigation import check_navigation
@@ -65,6 +66,10 @@ class Settings:
     #: ``"turbo"`` or ``"htmx"``: the snippets are made for pages that navigate
     #: without reloading (the core renderers' ``navigation``).
     navigation: str | None = None
+    #: Where the visitor's consent is decided in the browser: every snippet waits for
+    #: it (the core renderers' ``consent_source``; :func:`settings_from` turns a kind
+    #: string into its :class:`~pc_snippets.ConsentSource`).
+    consent_source: ConsentSource | str | None = None
     api_host: str | None = None
     cdn_host: str | None = None
     guard: Guard | None = field(default=None, compare=False)
@@ -109,6 +114,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("navigation", "text or None", None, "`\"turbo\"` or `\"htmx\"`: pages that "
             "navigate without reloading; `init` runs once per window, every other tag once "
             "per page render (`None`: plain page loads)", "navigation"),
+    Setting("consent_source", "text, `ConsentSource` or None", None, "the consent manager "
+            "that decides in the browser: `\"tcf\"`, `\"google\"`, `\"cookiebot\"`, "
+            "`\"onetrust\"`, `\"klaro\"`, `\"cookieconsent\"` (its defaults) or a "
+            "`ConsentSource(...)`; every tag waits for the visitor's agreement there, unless "
+            "`consent` already decided (`None`: no gate; not with `navigation`)",
+            "consent_source"),
     Setting("api_host", "text or None", None, "custom API host (`init`)", "optional text"),
     Setting("cdn_host", "text or None", None, "custom CDN host (`init`)", "optional text"),
     Setting("guard_disabled", "list of text", (), "placeholder-guard rule codes to switch off",
@@ -143,6 +154,10 @@ _TYPE_MESSAGES: dict[str, tuple[Callable[[Any], bool], str]] = {
                      "must be a string or None"),
     "navigation": (lambda value: value is None or isinstance(value, str),
                    'must be None, "turbo" or "htmx"'),
+    # The core's message (check_consent_source), for a value of the wrong type too.
+    "consent_source": (lambda value: value is None or isinstance(value, (str, ConsentSource)),
+                       "must be None, a ConsentSource or one of 'tcf', 'google', "
+                       "'cookiebot', 'onetrust', 'klaro', 'cookieconsent'"),
 }
 
 
@@ -192,7 +207,8 @@ def settings_problems(
     ``E003`` malformed stream or host, ``E004`` wrong type, ``E005`` bad guard
     settings, ``E007`` a consent that is no decision and no callable, ``E009`` a
     phone region that is no region code, ``E010`` a track mapping naming no product field,
-    ``E011`` a navigation that is not ``"turbo"`` or ``"htmx"``.
+    ``E011`` a navigation that is not ``"turbo"`` or ``"htmx"``, ``E012`` a consent
+    source that is no kind, or one set together with a navigation.
 
     >>> settings_problems({"shop_id": None, "enabled": False}, KEYWORDS)
     []
@@ -214,6 +230,16 @@ def settings_problems(
             check_navigation(navigation, naming("navigation"))
         except ValueError as exc:
             problems.append(("E011", str(exc)))
+    source = values.get("consent_source")
+    if isinstance(source, str):  # the core's check, with the adapter's spelling
+        try:
+            check_consent_source(source, naming("consent_source"))
+        except ValueError as exc:
+            problems.append(("E012", str(exc)))
+    if source is not None and values.get("navigation") is not None:
+        # As the renderers refuse it (pc_snippets.core.consent_gate.renderer_source).
+        problems.append(("E012", f"{naming('consent_source')} cannot be combined with "
+                                 f"{naming('navigation')}: set one of them"))
     region = values.get("phone_region")
     if isinstance(region, str):
         try:
@@ -279,6 +305,8 @@ def settings_from(
     if guard is None:
         guard = guard_from(values.get("guard_disabled"), values.get("placeholder_domains"),
                            values.get("guard_opt_in"))
+    if "consent_source" in known:  # a kind, once: the renderers then get the object
+        known["consent_source"] = check_consent_source(known["consent_source"])
     return Settings(**known, guard=guard, debug=debug)
 
 

@@ -48,10 +48,18 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .consent_sources import ACTIVATED_RUNTIME, SIGNAL_RUNTIME, WATCHERS
+from .consent_sources import ACTIVATED_RUNTIME, GATED_LOADER, LOADER, SIGNAL_RUNTIME, WATCHERS
 from .serialize import dumps_js
 
-__all__ = ["CONSENT_KINDS", "GOOGLE_CONSENT_TYPES", "ConsentSource", "gate_script"]
+__all__ = [
+    "CONSENT_KINDS",
+    "GOOGLE_CONSENT_TYPES",
+    "ConsentSource",
+    "check_consent_source",
+    "gate_script",
+    "gated_snippet",
+    "renderer_source",
+]
 
 #: The kinds of consent source, in the order the README documents them.
 CONSENT_KINDS = ("tcf", "google", "cookiebot", "onetrust", "klaro", "cookieconsent")
@@ -209,3 +217,67 @@ def gate_script(code: str, nonce_attribute: str, source: ConsentSource) -> Marku
     # Safe as markup: constant code, dumps_js output, code checked above, attributes
     # from validated names and a checked nonce attribute.
     return Markup(f"<script{opening}{nonce_attribute}>{wrapped}</script>")  # noqa: S704
+
+
+#: Each kind with its defaults: what a kind string (``consent_source="tcf"``) stands for.
+_DEFAULT_SOURCES = {kind: ConsentSource(kind) for kind in CONSENT_KINDS}
+_SOURCE_RULE = "must be None, a ConsentSource or one of " + ", ".join(map(repr, CONSENT_KINDS))
+
+
+def check_consent_source(value: object, name: str = "consent_source") -> ConsentSource | None:
+    """``None``, a :class:`ConsentSource`, or a kind's default one; ``ValueError`` naming
+    ``name`` (never the value) for anything else.
+
+    >>> check_consent_source("google") == ConsentSource("google")
+    True
+    >>> check_consent_source("TCF", "PERSONACLICK_CONSENT_SOURCE")
+    Traceback (most recent call last):
+    ValueError: PERSONACLICK_CONSENT_SOURCE must be None, a ConsentSource or one of 'tcf', ...
+    """
+    if value is None or isinstance(value, ConsentSource):
+        return value
+    # Exactly a str (a subclass could compare equal and be anything else), and the
+    # constant is returned, not the caller's object.
+    if value.__class__ is str:
+        found = _DEFAULT_SOURCES.get(value)
+        if found is not None:
+            return found
+    raise ValueError(f"{name} {_SOURCE_RULE}")
+
+
+def renderer_source(
+    value: object, consent: bool | None, navigation: object
+) -> ConsentSource | None:
+    """What a renderer's ``consent_source=`` means for this render: the checked source,
+    or ``None`` (no gate) when the server already decided (``consent`` True or False).
+
+    Checked first in every case, so a bad value is an error whatever the decision.
+    ``navigation`` with a source is refused: a gated snippet that runs later (a TCF
+    or Consent Mode answer after load) has no ``document.currentScript``, which the
+    navigation code needs to mark its element against Turbo's cache and htmx's
+    copies, so it could run twice.
+    """
+    source = check_consent_source(value)
+    if navigation is not None:
+        raise ValueError("consent_source cannot be combined with navigation (Turbo, htmx): "
+                         "use one of them, see the README's \"Consent decided in the browser\"")
+    # The server's decision wins: True needs no gate, False is not sent (init gets
+    # its consent:false option, as without a source).
+    return source if consent is None else None
+
+
+def gated_snippet(code: str, nonce_attribute: str, source: ConsentSource, *,
+                  init: bool = False) -> Markup:
+    """A renderer's snippet ``code`` held back by ``source`` (:func:`gate_script`).
+
+    ``init=True``: ``code`` starts with the loader, which is swapped for one that,
+    when it runs from a consent callback (no ``document.currentScript``), takes the
+    nonce the gate saw when its own script was parsed: under a nonce-only CSP the
+    SDK's script and preload hint need it.
+    """
+    if init:
+        start = code.find(LOADER)
+        if start < 0:
+            raise ValueError("an init snippet's code must contain the loader")
+        code = code[:start] + GATED_LOADER + code[start + len(LOADER):]
+    return gate_script(code, nonce_attribute, source)

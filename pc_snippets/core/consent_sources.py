@@ -17,10 +17,24 @@ True
 
 from __future__ import annotations
 
-from .render import _STUB
+from .render import _LOADER, _STUB
 from .serialize import dumps_js
 
-__all__ = ["ACTIVATED_RUNTIME", "SIGNAL_RUNTIME", "WATCHERS"]
+__all__ = ["ACTIVATED_RUNTIME", "GATED_LOADER", "LOADER", "SIGNAL_RUNTIME", "WATCHERS"]
+
+#: The renderers' loader, as :func:`~pc_snippets.core.render.render_init` writes it.
+LOADER = _LOADER
+_ME = "me=d.currentScript,"
+# A gated init may run from a consent callback, where document.currentScript is
+# null: the loader then takes the nonce the signal gate read from its own element
+# while it was parsed (window.__pcConsent.n). Only a real state object (v===1) and a
+# string count: an element with id="__pcConsent" is a global too (DOM clobbering).
+#: The loader of a gated ``init``.
+GATED_LOADER = _LOADER.replace(_ME, (
+    "me=(function(m,g){return m&&m.nonce?m:g&&g.v===1&&typeof g.n===\"string\"&&g.n?"
+    "{nonce:g.n}:m})(d.currentScript,w.__pcConsent),"), 1)
+if _ME not in _LOADER:  # the loader changed shape: the gated one would lose its nonce
+    raise ImportError("pc_snippets.core.render._LOADER no longer reads me=d.currentScript")
 
 # reset_session is sent at most once per page: `off` is set before the call.
 _STATE = (
@@ -38,7 +52,12 @@ _STATE = (
 # reports agreement (at once if it already has). The watcher calls decide(bool) on
 # every signal; decide returns true once consent is withdrawn, so it can stop.
 SIGNAL_RUNTIME = (
-    "(function(w,c,f){" + _STATE + "if(g.off){return}"
+    "(function(w,c,f){" + _STATE +
+    # The nonce of this script, read while it is parsed: a function released later
+    # (a consent callback) has no currentScript, and a gated init's loader needs it
+    # (GATED_LOADER). Chromium hides the attribute; the property keeps the value.
+    "var me=document.currentScript;if(me&&me.nonce){g.n=me.nonce}"
+    "if(g.off){return}"
     "var s=g.k[c.key];"
     "if(!s){s=g.k[c.key]={on:false,q:[]};watch(function(ok){"
     "if(g.off){return true}"

@@ -31,6 +31,7 @@ from markupsafe import Markup
 
 from . import fields as f
 from .check import Checked
+from .consent_gate import ConsentSource, renderer_source
 from .custom import normalise_custom
 from .guard import DEFAULT_GUARD, Guard
 from .logs import log_problems
@@ -464,6 +465,7 @@ def render_track(
     phone_region: str | None = None,
     track_mapping: Mapping[str, str] | None = None,
     navigation: str | None = None,
+    consent_source: ConsentSource | str | None = None,
 ) -> Markup:
     """``<script>personaclick("track", EVENT, DATA);</script>`` for checked event data.
 
@@ -472,7 +474,9 @@ def render_track(
     not rendered at all, and the log says why. ``strict=True`` raises
     :class:`EventError`. ``consent=False`` renders nothing. ``navigation="turbo"``
     or ``"htmx"``: the call runs once per page render, never from Turbo's cache
-    (see :mod:`pc_snippets.core.navigation`).
+    (see :mod:`pc_snippets.core.navigation`). ``consent_source``: as
+    :func:`~pc_snippets.render_profile_set`'s (the call waits for the visitor's
+    agreement in that consent manager).
 
     >>> print(render_track("purchase", {"order": "A-1", "order_price": Decimal("39.80"),
     ...                                 "products": [{"id": 7, "price": 19.9, "amount": 2}]}))
@@ -485,12 +489,18 @@ def render_track(
         from .navigation import check_navigation  # imports this module: on first use
 
         check_navigation(navigation)  # so is an unknown navigation
+    source = None
+    if consent_source is not None:  # and a bad consent source
+        source = renderer_source(consent_source, consent, navigation)
     result = check_event(event, data, guard=guard, phone_region=phone_region,
                          track_mapping=track_mapping, strict=strict)
     if result.problems:
         log_problems(result.problems)
     if result.payload is None:
         return Markup()
+    if source is not None:
+        return render_fresh_track(event, result.payload, attribute, result._floats, None,
+                                  source)
     if navigation is None:
         return render_fresh_track(event, result.payload, attribute, result._floats)
     return render_fresh_track(event, result.payload, attribute, result._floats, navigation)

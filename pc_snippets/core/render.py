@@ -13,7 +13,7 @@ import functools
 import re
 import string
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -24,6 +24,9 @@ from .logs import log_problems
 from .phones import check_region
 from .problems import Problem, ProfileError
 from .serialize import dumps_js
+
+if TYPE_CHECKING:
+    from .consent_gate import ConsentSource
 
 __all__ = [
     "DEFAULT_CDN_HOST",
@@ -189,6 +192,21 @@ def _checked_navigation(navigation: object) -> str | None:
     return check_navigation(navigation)
 
 
+def _gate_source(consent_source: object, consent: bool | None, navigation: object) -> Any:
+    """The checked ``consent_source`` for this render, ``None`` when the server decided
+    (pc_snippets.core.consent_gate, imported on first use: it imports this module)."""
+    from .consent_gate import renderer_source
+
+    return renderer_source(consent_source, consent, navigation)
+
+
+def _gated(code: str, nonce_attribute: str, source: Any, init: bool = False) -> Markup:
+    """``code``'s script held back until the visitor agrees in ``source``."""
+    from .consent_gate import gated_snippet
+
+    return gated_snippet(code, nonce_attribute, source, init=init)
+
+
 def _nonce_attribute(nonce: str | None) -> str:
     """`` nonce="..."`` for a valid base64/base64url nonce, '' for None."""
     global _last_nonce
@@ -273,6 +291,7 @@ def render_profile_set(
     debug: bool = False,
     phone_region: str | None = None,
     navigation: str | None = None,
+    consent_source: ConsentSource | str | None = None,
 ) -> Markup:
     """``<script>personaclick("profile", "set", {...});</script>`` for checked data.
 
@@ -288,6 +307,11 @@ def render_profile_set(
     browser console: ``console.warn`` with field paths and rule codes, never values.
     ``navigation="turbo"`` or ``"htmx"``: the call runs once per page render, never
     from Turbo's cache (see :mod:`pc_snippets.core.navigation`).
+    ``consent_source``: a :class:`~pc_snippets.ConsentSource` or a kind (``"tcf"``,
+    ``"google"``, ``"cookiebot"``, ``"onetrust"``, ``"klaro"``, ``"cookieconsent"``):
+    the call waits until the visitor agrees in that consent manager (see
+    :mod:`pc_snippets.core.consent_gate`); ignored when ``consent`` is ``True`` (the
+    server's decision wins); not combined with ``navigation`` (``ValueError``).
 
     >>> print(render_profile_set({"email": "jane@mail.com", "first_name": "</script>"}))
     <script>...personaclick("profile","set",{"email":"jane@mail.com","first_name":"\\u003C/script\\u003E"});</script>
@@ -299,15 +323,21 @@ def render_profile_set(
     nonce_attribute = "" if nonce is None else _nonce_attribute(nonce)
     if navigation is not None:
         navigation = _checked_navigation(navigation)  # an unknown navigation is a bug too
+    source = None
+    if consent_source is not None:  # so is a bad consent source
+        source = _gate_source(consent_source, consent, navigation)
     # Nothing about a visitor is kept between renders: every call checks afresh.
     result = _check(profile, custom, guard, iso_today(today), check_region(phone_region))
     if strict and result.problems:
         raise ProfileError(result.problems)
+    if source is not None:
+        return render_fresh_result(result, nonce_attribute, debug, None, source)
     return render_fresh_result(result, nonce_attribute, debug, navigation)
 
 
 def render_fresh_result(
-    result: CheckResult, nonce_attribute: str, debug: bool, navigation: str | None = None
+    result: CheckResult, nonce_attribute: str, debug: bool, navigation: str | None = None,
+    consent_source: ConsentSource | None = None,
 ) -> Markup:
     """The ``profile set`` snippet of a result its caller has *just* made with the check.
 
@@ -315,7 +345,8 @@ def render_fresh_result(
     this): a :class:`~pc_snippets.CheckResult` handed in from outside goes through
     :func:`render_profile_set`, which checks it again. Logs the problems (bounded
     per rule code); ``nonce_attribute`` comes from :func:`nonce_attribute`.
-    ``navigation``: as :func:`render_profile_set`'s.
+    ``navigation``: as :func:`render_profile_set`'s; ``consent_source``: a checked
+    source (never with ``navigation``).
     """
     if result.problems:
         # Bounded per rule code (pc_snippets.core.logs): a common problem cannot flood the logs.
@@ -323,6 +354,8 @@ def render_fresh_result(
         if debug:
             call = f"{_PROFILE_SET_CODE}{dumps_js(result.payload)});" if result.payload else ""
             code = _console_warning(result.problems) + call
+            if consent_source is not None:
+                return _gated(code, nonce_attribute, consent_source)
             if navigation is not None:
                 code = _navigated(code, navigation)
             return _script(nonce_attribute, code, repeats=False)
@@ -330,6 +363,8 @@ def render_fresh_result(
         return Markup()
     # The payload was bounded by validation: the serializer's structure walk is skipped.
     data = dumps_js(result.payload, prechecked=True, floats=result._floats)
+    if consent_source is not None:
+        return _gated(f"{_PROFILE_SET_CODE}{data});", nonce_attribute, consent_source)
     if navigation is not None:
         code = _navigated(f"{_PROFILE_SET_CODE}{data});", navigation)
         return _script(nonce_attribute, code, repeats=False)
@@ -386,6 +421,7 @@ def render_profile_get(
     spa: bool = False,
     consent: bool | None = None,
     navigation: str | None = None,
+    consent_source: ConsentSource | str | None = None,
 ) -> Markup:
     """A ``personaclick("profile", "get", handler)`` block.
 
@@ -396,8 +432,8 @@ def render_profile_get(
     ``data-personaclick-profile="path.to.key"`` that display text (``span``,
     ``td``, ``p``..., never ``script`` or ``style``); ``fill_root``: the id of the
     element to fill inside (implies ``fill``). With none of these, the default
-    event is dispatched. ``consent=False`` renders nothing. ``navigation``: as
-    :func:`render_profile_set`'s.
+    event is dispatched. ``consent=False`` renders nothing. ``navigation`` and
+    ``consent_source``: as :func:`render_profile_set`'s.
 
     >>> "shop" in render_profile_get(callback="shop.onProfile")
     True
@@ -409,6 +445,11 @@ def render_profile_get(
         event = DEFAULT_PROFILE_EVENT
     elif event is False:
         event = None
+    if consent_source is not None:
+        source = _gate_source(consent_source, consent, navigation)
+        if source is not None:
+            code = _profile_get_code(callback, event, bool(fill), fill_root, bool(spa))
+            return _gated(code, _nonce_attribute(nonce), source)
     if navigation is None:
         code = _profile_get_code(callback, event, bool(fill), fill_root, bool(spa))
     else:
@@ -499,6 +540,7 @@ def render_init(
     cdn_host: str | None = None,
     device_id: str | None = None,
     navigation: str | None = None,
+    consent_source: ConsentSource | str | None = None,
 ) -> Markup:
     """The SDK loader plus ``personaclick("init", SHOP_ID, ...)``.
 
@@ -508,13 +550,21 @@ def render_init(
     reloading). ``navigation="turbo"`` or ``"htmx"``: the loader and ``init`` run
     once per window however often a Turbo visit or an htmx swap brings them;
     ``"htmx"`` also forwards ``HX-Trigger`` track events (see
-    :mod:`pc_snippets.core.navigation`).
+    :mod:`pc_snippets.core.navigation`). ``consent_source``: as
+    :func:`render_profile_set`'s; the loader waits too (the SDK is not downloaded
+    before agreement), and ``consent=False`` renders ``{consent: false}`` ungated.
 
     >>> "cdn.personaclick.com" in render_init("357382bf66ac0ce2f1722677c59511")
     True
     """
     if consent is not None and consent is not True:
         consent_decision(consent)
+    if consent_source is not None:
+        source = _gate_source(consent_source, consent, navigation)
+        if source is not None:
+            code = _init_code(shop_id, stream, cookieless, consent, spa, api_host, cdn_host,
+                              device_id)
+            return _gated(code, _nonce_attribute(nonce), source, init=True)
     if navigation is None:
         code = _init_code(shop_id, stream, cookieless, consent, spa, api_host, cdn_host,
                           device_id)
@@ -525,16 +575,20 @@ def render_init(
 
 
 def render_fresh_track(
-    event: str, payload: Any, nonce_attribute: str, floats: bool, navigation: str | None = None
+    event: str, payload: Any, nonce_attribute: str, floats: bool, navigation: str | None = None,
+    consent_source: ConsentSource | None = None,
 ) -> Markup:
     """``personaclick("track", event, payload)`` for data an event check has *just* made.
 
     Internal (:func:`pc_snippets.render_track` uses it): the payload is bounded and
     typed by the check, so it is written with ``dumps_js``'s prechecked encoder.
-    ``navigation``: as :func:`render_profile_set`'s.
+    ``navigation``: as :func:`render_profile_set`'s; ``consent_source``: a checked
+    source (never with ``navigation``).
     """
     data = dumps_js(payload, prechecked=True, floats=floats)
     code = f"{_TRACK_CODE}{dumps_js(event)},{data});"
+    if consent_source is not None:
+        return _gated(code, nonce_attribute, consent_source)
     if navigation is not None:
         code = _navigated(code, navigation)
     return _script(nonce_attribute, code, repeats=False)
@@ -546,12 +600,14 @@ def render_call(
     nonce: str | None = None,
     consent: bool | None = None,
     navigation: str | None = None,
+    consent_source: ConsentSource | str | None = None,
 ) -> Markup:
     """``personaclick(command, ...args)`` for any other SDK command.
 
     Arguments must be JSON-like data (str, int, float, bool, None, date, lists and
     mappings); they go through the same serializer as every other snippet.
-    ``consent=False`` renders nothing. ``navigation``: as :func:`render_profile_set`'s.
+    ``consent=False`` renders nothing. ``navigation`` and ``consent_source``: as
+    :func:`render_profile_set`'s.
 
     >>> print(render_call("track", "view", {"id": "SKU-1"}))
     <script>...personaclick("track","view",{"id":"SKU-1"});</script>
@@ -562,6 +618,10 @@ def render_call(
     if not isinstance(command, str) or not _COMMAND.fullmatch(command):
         raise ValueError("command must be an SDK command name such as 'track'")
     attribute = _nonce_attribute(nonce)  # a bad nonce fails before a bad navigation
+    if consent_source is not None:
+        source = _gate_source(consent_source, consent, navigation)
+        if source is not None:
+            return _gated(_STUB + _call(command, *args), attribute, source)
     if navigation is None:
         return _script(attribute, _STUB + _call(command, *args), repeats=False)
     return _script(attribute, _navigated(_STUB + _call(command, *args), navigation),

@@ -3,8 +3,8 @@
 ``personaclick.E001`` missing shop id, ``E002`` malformed shop id, ``E003``
 malformed stream or host, ``E004`` wrong type, ``E005`` bad guard settings,
 ``E006``/``E007`` ``PERSONACLICK_PROFILE``/``PERSONACLICK_CONSENT`` not a
-callable, ``E008`` send-once without sessions, ``E009``-``E011`` phone region, track
-mapping and navigation (as :func:`pc_snippets.adapter.settings_problems`); ``W001``
+callable, ``E008`` send-once without sessions, ``E009``-``E012`` phone region, track
+mapping, navigation and consent source (as :func:`pc_snippets.adapter.settings_problems`); ``W001``
 middleware missing.
 (The ``request`` context processor is not needed: a page rendered with
 ``render(request, ...)`` gets a ``RequestContext``, which carries the request.)
