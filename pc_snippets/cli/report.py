@@ -89,7 +89,6 @@ def shape(data: Any, payload: dict[str, Any]) -> Shape:
     # The hot path of --report (once a record): C-speed steps where the usual record
     # allows them; the set tests keep names that are not fields (input text of any
     # length) out of the shapes ReportStats holds.
-    after = tuple(payload)
     if data.__class__ is not dict:
         before: tuple[str, ...] = ()
         custom: tuple[Any, ...] = ()
@@ -98,10 +97,13 @@ def shape(data: Any, payload: dict[str, Any]) -> Shape:
         if not _STANDARD.issuperset(before):  # "custom", or fields that are not read
             before = tuple([key for key in before if key in _STANDARD])
         names = data.get("custom")
+        if names is None:  # custom properties come from "custom" only: none sent either
+            return before, (), tuple(payload), ()
         custom = _with_value(names) if names.__class__ is dict else ()
         if custom:  # a name too long for a row of its own is not kept, only counted
             custom = tuple([name if name.__class__ is str and len(name) <= MAX_NAME else None
                             for name in custom])
+    after = tuple(payload)
     if _STANDARD.issuperset(after):
         return before, custom, after, ()
     return (before, custom, tuple([key for key in after if key in _STANDARD]),
@@ -127,7 +129,7 @@ class ReportStats:
         self._other_custom = [0, 0]  # records with other custom names, before / after
         # Shape -> records with it, spread into the counters above when one is read
         # or when MAX_SHAPES shapes are held: a file's records share a handful.
-        self._shapes: dict[Shape, int] = {}
+        self._shapes: dict[Shape, list[int]] = {}
         self.counts: dict[str, int] = {}  # rule code -> problems
         self.profiles: dict[str, int] = {}  # rule code -> records with it
         self.first: dict[str, list[tuple[str, int]]] = {}  # rule code -> (file, record)
@@ -136,18 +138,17 @@ class ReportStats:
 
     def keep(self, fields: Shape) -> None:
         """Count one record's :func:`shape` (a ``--jobs`` worker sends them back)."""
-        shapes = self._shapes
-        count = shapes.get(fields)
+        count = self._shapes.get(fields)  # a cell: the shape is hashed once, not twice
         if count is None:
-            if len(shapes) >= MAX_SHAPES:
+            if len(self._shapes) >= MAX_SHAPES:
                 self._count_shapes()
-            shapes[fields] = 1
+            self._shapes[fields] = [1]
         else:
-            shapes[fields] = count + 1
+            count[0] += 1
 
     def _count_shapes(self) -> None:
         before, after = self._before, self._after
-        for (read, custom_read, sent, custom_sent), count in self._shapes.items():
+        for (read, custom_read, sent, custom_sent), (count,) in self._shapes.items():
             self._records += count
             for key in read:
                 before[key] += count
