@@ -162,7 +162,8 @@ def read_events(path: str, builder: PageBuilder, *, phone_region: str | None = N
         result = check_event(entry.event, entry.data, phone_region=phone_region)
         # render_track checks again (cheap) so the snippet is the public API's own output.
         snippet = render_track(entry.event, entry.data, nonce=builder.nonce,
-                               phone_region=phone_region)
+                               phone_region=phone_region,
+                               consent_source=builder.consent_source)
         items.append(EventItem(entry.number, entry.line, result, _script_safe(snippet),
                                entry.data if builder.show_values else MISSING))
     if not items:
@@ -225,7 +226,8 @@ def events_html(builder: PageBuilder, events: EventsFile, *, index_href: str | N
     attribute = nonce_attribute(builder.nonce)
     live = builder.shop_id is not None
     if live:
-        head = render_init(builder.shop_id or "", stream=builder.stream, nonce=builder.nonce)
+        head = render_init(builder.shop_id or "", stream=builder.stream, nonce=builder.nonce,
+                           consent_source=builder.consent_source)
     else:
         # The recorder compares the track calls with what the check kept.
         config = dumps_js({"expected": None, "sampleAnswer": SAMPLE_ANSWER,
@@ -237,7 +239,7 @@ def events_html(builder: PageBuilder, events: EventsFile, *, index_href: str | N
               if builder.show_values else [])
     return environment().get_template("events.html.j2").render(
         version=__version__, live=live, shop_id=builder.shop_id, stream=builder.stream,
-        show_values=builder.show_values, index_href=index_href,
+        show_values=builder.show_values, index_href=index_href, consent=builder.consent,
         summary=_summary(len(items), len(sent), events.problems), items=items,
         problems=problems, values=values, rules=RULES, head_script=head,
         payload_json=json.dumps(expected, ensure_ascii=False, indent=2, default=str),

@@ -678,7 +678,8 @@ def cmd_page(args: argparse.Namespace) -> int:
 
     try:
         builder = PageBuilder(shop_id=args.shop_id, stream=args.stream, nonce=args.nonce,
-                              show_values=args.show_values)
+                              show_values=args.show_values,
+                              consent_source=args.consent_source)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     mode = f"live, shop {args.shop_id}" if args.shop_id else "offline recorder"
@@ -823,6 +824,16 @@ def _encoding(text: str) -> str:
             f"unknown text encoding {_printable(text)!r} (try utf-8, cp1251, cp1252, latin-1, "
             "utf-16)") from None
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def _consent_source(text: str) -> str:
+    """``--consent-source``'s value: a consent source kind a test page has a stand-in for."""
+    from .consent_page import page_consent_source
+
+    try:
+        return page_consent_source(text).kind
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _rename(text: str) -> tuple[str, str]:
@@ -997,6 +1008,12 @@ def build_parser() -> argparse.ArgumentParser:
              '{"event": NAME, "data": ...} (UTF-8; \'-\' = stdin). Without FILE: that page '
              "alone; with FILE: a folder, events.html beside the profile pages, linked from "
              "index.html",
+    )
+    page.add_argument(
+        "--consent-source", metavar="KIND", type=_consent_source, default=None,
+        help="hold the snippets back until consent in a built-in stand-in consent manager of "
+             "this kind (tcf, google, cookiebot, onetrust), with Accept, Refuse and Withdraw "
+             "buttons on the page",
     )
     page.set_defaults(run=cmd_page)
 

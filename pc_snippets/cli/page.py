@@ -43,6 +43,7 @@ from ..core.render import (
 )
 from ..core.rules import RULES
 from ..core.serialize import dumps_js
+from .consent_page import consent_panel
 from .paths import MISSING, value_at
 
 __all__ = [
@@ -343,7 +344,7 @@ class PageBuilder:
 
     def __init__(
         self, *, shop_id: str | None = None, stream: str | None = None, nonce: str | None = None,
-        show_values: bool = False,
+        show_values: bool = False, consent_source: str | None = None,
     ) -> None:
         if stream is not None and shop_id is None:
             raise ValueError("a stream needs a shop id (--shop-id)")
@@ -352,13 +353,20 @@ class PageBuilder:
         self.nonce = nonce
         #: Show the values of dropped fields (personal data: only when asked for).
         self.show_values = show_values
+        #: ``--consent-source``: the kind the snippets wait for (None: no consent switch).
+        self.consent_source = consent_source
+        # The consent switch (stand-in CMP, buttons), checked before any page is written.
+        self.consent = (None if consent_source is None
+                        else consent_panel(consent_source, nonce_attribute(nonce)))
         # Rendered once: the same for every page. These calls validate the nonce,
         # the shop id and the stream.
         self._get_snippet = render_profile_get(
-            callback=_ANSWER_CALLBACK, fill=True, event=True, nonce=nonce
+            callback=_ANSWER_CALLBACK, fill=True, event=True, nonce=nonce,
+            consent_source=consent_source,
         )
         self._init_snippet = (
-            render_init(shop_id, stream=stream, nonce=nonce) if shop_id is not None else Markup()
+            render_init(shop_id, stream=stream, nonce=nonce, consent_source=consent_source)
+            if shop_id is not None else Markup()
         )
         # The page's own scripts, put together by the core renderer like every snippet.
         self._attribute = nonce_attribute(nonce)
@@ -374,6 +382,7 @@ class PageBuilder:
             "shop_id": shop_id,
             "stream": stream,
             "show_values": show_values,
+            "consent": self.consent,
         }
 
     def page(
@@ -393,7 +402,8 @@ class PageBuilder:
         value of each dropped field (without it, ``data`` is not looked at).
         """
         payload = result.payload
-        set_snippet = render_profile_set(result, nonce=self.nonce)
+        set_snippet = render_profile_set(result, nonce=self.nonce,
+                                         consent_source=self.consent_source)
         values: list[str | None] = []
         if self.show_values:
             values = [None if data is MISSING else _shown_value(data, problem.field)
