@@ -10,6 +10,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -173,3 +174,23 @@ def violations(page: Page) -> list[dict[str, str]]:
     # The event is dispatched asynchronously: let queued tasks run first.
     page.wait_for_timeout(100)
     return page.evaluate("() => window.__violations")  # type: ignore[no-any-return]
+
+
+#: The browser tests' npm packages (tests/js/package.json, installed by .ci/run).
+JS = Path(__file__).resolve().parent / "js"
+
+
+def node_file(package: str, path: str) -> Path:
+    """A file of an npm package pinned in tests/js/package.json, as installed."""
+    pins = json.loads((JS / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    pin = pins[package].rpartition("@")[2]  # "npm:htmx.org@2.0.11" is an alias
+    assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", pin), f"{package} must be an exact version"
+    installed = JS / "node_modules" / package
+    if not (installed / path).is_file():
+        pytest.fail(f"{installed / path} is missing: run `npm ci --prefix tests/js` "
+                    "(.ci/run does). The browser tests never skip.")
+    version = json.loads((installed / "package.json").read_text(encoding="utf-8"))["version"]
+    if version != pin:
+        pytest.fail(f"{package} {version} is installed, {pin} is pinned: run "
+                    "`npm ci --prefix tests/js`")
+    return installed / path

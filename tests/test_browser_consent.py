@@ -4,8 +4,9 @@ Every page is sent with ``script-src 'nonce-N' 'strict-dynamic'``. It carries th
 SDK's ``init``, a ``profile set`` and a ``track view``, each gated by
 :func:`~pc_snippets.core.consent_gate.gate_script`, plus the CMP: the real Klaro and
 vanilla-cookieconsent from ``tests/js/node_modules`` (pinned in
-``tests/js/package.json``), and stubs in ``tests/js/consent/`` written from the
-published TCF and Consent Mode APIs and from Cookiebot's and OneTrust's documented
+``tests/js/package.json``), and the stubs the test pages ship,
+``templates/_cmp-*.js``, written from the published TCF and Consent Mode APIs and from
+Cookiebot's and OneTrust's documented
 script activation. The SDK is a recording stand-in served for its CDN URL. For each
 source: the visitor accepts, refuses, or accepts and later withdraws; the recorded
 calls (or the stub's queue, before the SDK loads) are compared with what the
@@ -31,9 +32,13 @@ from pc_snippets import check_event, check_profile, render_init, render_profile_
 from pc_snippets.core.consent_gate import ConsentSource, gate_script
 from pc_snippets.core.render import nonce_attribute
 
-from .browser_support import chromium
+from .browser_support import chromium, node_file
 
 JS = Path(__file__).resolve().parent / "js"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+#: URL name -> the stub CMP shipped as templates/_cmp-NAME.js.
+STUBS = {"tcf-cmp": "tcf", "google-cmp": "google", "gtag-js": "gtag", "activate": "activate",
+         "cookiebot": "cookiebot", "onetrust": "onetrust"}
 NONCE = "Y29uc2VudC1nYXRlLW5vbmNl"
 CSP = f"script-src 'nonce-{NONCE}' 'strict-dynamic'; object-src 'none'; base-uri 'none'"
 NONCE_ONLY_CSP = f"script-src 'nonce-{NONCE}'; object-src 'none'; base-uri 'none'"
@@ -100,23 +105,9 @@ READY = {
 }
 
 
-def node_file(package: str, path: str) -> Path:
-    """A file of an npm package pinned in tests/js/package.json, as installed."""
-    pin = json.loads((JS / "package.json").read_text(encoding="utf-8"))["dependencies"][package]
-    assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", pin), f"{package} must be an exact version"
-    installed = JS / "node_modules" / package
-    if not (installed / path).is_file():
-        pytest.fail(f"{installed / path} is missing: run `npm ci --prefix tests/js`. "
-                    "The consent tests never skip.")
-    version = json.loads((installed / "package.json").read_text(encoding="utf-8"))["version"]
-    if version != pin:
-        pytest.fail(f"{package} {version} is installed, {pin} is pinned: run "
-                    "`npm ci --prefix tests/js`")
-    return installed / path
-
-
 def script_files() -> dict[str, Path]:
-    files = {f"/consent/{p.name}": p for p in (JS / "consent").glob("*.js")}
+    # The stubs are the ones the test pages ship (templates/_cmp-*.js): one copy, tested here.
+    files = {f"/consent/{name}.js": TEMPLATES / f"_cmp-{stub}.js" for name, stub in STUBS.items()}
     files["/klaro.js"] = node_file("klaro", "dist/klaro.js")
     files["/cookieconsent.js"] = node_file("vanilla-cookieconsent", "dist/cookieconsent.umd.js")
     return files

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +36,7 @@ from pc_snippets import (
     render_track,
 )
 
-from .browser_support import chromium
+from .browser_support import chromium, node_file
 
 JS = Path(__file__).resolve().parent / "js"
 NONCE = "bmF2aWdhdGlvbi1ub25jZQ=="
@@ -68,22 +67,6 @@ document.addEventListener("turbo:render", function () {
 document.addEventListener("turbo:visit", function (e) {
   window.__renders.push([new URL(e.detail.url).pathname, "visit:" + e.detail.action]);
 });"""
-
-
-def node_file(package: str, path: str) -> Path:
-    """A file of an npm package pinned in tests/js/package.json, as installed."""
-    pins = json.loads((JS / "package.json").read_text(encoding="utf-8"))["dependencies"]
-    pin = pins[package].rpartition("@")[2]  # "npm:htmx.org@2.0.11" is an alias
-    assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", pin), f"{package} must be an exact version"
-    installed = JS / "node_modules" / package
-    if not (installed / path).is_file():
-        pytest.fail(f"{installed / path} is missing: run `npm ci --prefix tests/js` "
-                    "(.ci/run does). The navigation tests never skip.")
-    version = json.loads((installed / "package.json").read_text(encoding="utf-8"))["version"]
-    if version != pin:
-        pytest.fail(f"{package} {version} is installed, {pin} is pinned: run "
-                    "`npm ci --prefix tests/js`")
-    return installed / path
 
 
 @dataclass

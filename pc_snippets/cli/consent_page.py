@@ -2,9 +2,9 @@
 
 With a consent source the page's snippets are rendered with ``consent_source=KIND``
 (held back by :mod:`pc_snippets.core.consent_gate`), and the page carries a small
-built-in stand-in for that consent manager (``templates/_cmp-*.js``, copies of
-``tests/js/consent/``: stubs written from the published TCF and Consent Mode APIs
-and from Cookiebot's and OneTrust's documented script activation) with three
+built-in stand-in for that consent manager (``templates/_cmp-*.js``: stubs written
+from the published TCF and Consent Mode APIs and from Cookiebot's and OneTrust's
+documented script activation, the same files tests/test_browser_consent.py proves) with three
 buttons, Accept, Refuse and Withdraw, wired from a nonce'd script
 (``templates/_consent.js``), and a line saying the current state. The recorder
 then shows what was released: nothing before Accept, the calls after it,
