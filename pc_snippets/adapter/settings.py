@@ -224,18 +224,16 @@ def settings_problems(
                 render_init(_PROBE_SHOP_ID, **{setting.name: value})  # type: ignore[arg-type]
             except ValueError as exc:
                 problems.append(("E003", f"{naming(setting.name)} is malformed: {exc}"))
-    navigation = values.get("navigation")
-    if isinstance(navigation, str):  # the core's check, with the adapter's spelling
-        try:
-            check_navigation(navigation, naming("navigation"))
-        except ValueError as exc:
-            problems.append(("E011", str(exc)))
+    # Names checked by the core itself, with the adapter's spelling in the message.
+    for name, code, core_check in (("navigation", "E011", check_navigation),
+                                   ("consent_source", "E012", check_consent_source)):
+        value = values.get(name)
+        if isinstance(value, str):
+            try:
+                core_check(value, naming(name))
+            except ValueError as exc:
+                problems.append((code, str(exc)))
     source = values.get("consent_source")
-    if isinstance(source, str):  # the core's check, with the adapter's spelling
-        try:
-            check_consent_source(source, naming("consent_source"))
-        except ValueError as exc:
-            problems.append(("E012", str(exc)))
     if source is not None and values.get("navigation") is not None:
         # As the renderers refuse it (pc_snippets.core.consent_gate.renderer_source).
         problems.append(("E012", f"{naming('consent_source')} cannot be combined with "
