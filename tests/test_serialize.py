@@ -388,3 +388,30 @@ def test_characters_the_html_parser_reports_are_escaped_and_arrive_unchanged() -
         assert json.loads(dumps_js(value)) == value
     # Data without them is written exactly as before.
     assert dumps_js(["\u00e9\u0100 \ufdcf\ufdf0\ufffd"]) == '["\u00e9\u0100 \ufdcf\ufdf0\ufffd"]'
+
+
+def test_every_character_the_scans_look_for_is_not_printable() -> None:
+    # dumps_js skips its regex scans for text that isprintable() accepts: sound only
+    # if no character those scans match (or U+2028/U+2029) is printable.
+    from pc_snippets.core import serialize
+
+    scanned = [
+        chr(code) for code in range(0x110000)
+        if serialize._SURROGATE.match(chr(code)) or serialize._PARSE_ERRORS.match(chr(code))
+    ] + ["\u2028", "\u2029"]
+    # Surrogates, DEL and C1, U+FDD0-U+FDEF, each plane's last two, U+2028/U+2029.
+    assert len(scanned) == 2048 + 33 + 32 + 34 + 2
+    assert not any(character.isprintable() for character in scanned)
+
+
+@pytest.mark.parametrize("character", ["\u00a0", "\u200b", "\ue000", "\U0001f600"])
+def test_printable_and_non_printable_text_is_escaped_alike(character: str) -> None:
+    # Text that fails isprintable() for a harmless reason (NBSP, a zero-width space,
+    # private use) takes the scans; with a scanned character beside it, both kinds
+    # of text escape that character the same way.
+    for text in (f"Zoë{character}", f"Zoë{character}\u2028\x85"):
+        out = dumps_js({"a": text}, prechecked=True)
+        assert json.loads(out) == {"a": text}
+        assert "\u2028" not in out
+        assert "\x85" not in out
+        assert character in out

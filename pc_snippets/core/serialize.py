@@ -197,7 +197,13 @@ def dumps_js(
         raise UnsafeValueError(
             "value is not representable as JSON (NaN, Infinity or a cycle)"
         ) from exc
-    if not text.isascii():
+    # isprintable() is one fast C pass that is False for every character the
+    # scans below look for (surrogates, DEL, C1, noncharacters, U+2028/U+2029:
+    # categories Cs, Cc, Cn, Zl, Zp); JSON text holds no raw C0 control. So
+    # printable text, the usual non-ASCII name or city, skips the regex scans,
+    # whose character class costs a per-character walk of its ranges.
+    # tests/test_serialize.py proves that premise over every code point.
+    if not text.isascii() and not text.isprintable():
         if _SURROGATE.search(text):
             raise UnsafeValueError("text contains a lone surrogate (not valid Unicode)")
         for raw, escaped in _LINE_SEPARATORS:
