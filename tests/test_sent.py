@@ -168,9 +168,16 @@ profiles = st.one_of(
     # The seed example with one or two fields changed: mostly clean, near the edges.
     st.builds(lambda changes: {**EXAMPLE_PROFILE, "age": 34, **changes},
               st.fixed_dictionaries({}, optional=FIELD_VALUES)),
-    # Unknown keys beside known ones.
-    st.dictionaries(st.sampled_from([*f.FIELD_RULES, "firstname", "Email", ""]), anything,
-                    max_size=4),
+    # Unknown keys beside known ones (also keys that are no text, and a str subclass
+    # equal to a field name).
+    st.dictionaries(st.sampled_from([*f.FIELD_RULES, "firstname", "Email", "", 1, None,
+                                     Text("email")]), anything, max_size=4),
+    # The seed example with unknown keys among its fields: problems in input order.
+    st.builds(lambda extra, at: dict([*list(EXAMPLE_PROFILE.items())[:at], *extra.items(),
+                                      *list(EXAMPLE_PROFILE.items())[at:]]),
+              st.dictionaries(st.sampled_from(["firstname", "Email", "tel", "x"]), anything,
+                              min_size=1, max_size=2),
+              st.integers(0, len(EXAMPLE_PROFILE))),
 )
 
 

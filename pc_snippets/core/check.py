@@ -100,7 +100,8 @@ def check_profile(
     >>> [(p.field, p.code) for p in result.problems]
     [('age', 'invalid_age')]
     """
-    result = _check(data, custom, guard, iso_today(today), check_region(phone_region))
+    result = _check(data, custom, guard, None if today is None else iso_today(today),
+                    None if phone_region is None else check_region(phone_region))
     if strict and result.problems:
         raise ProfileError(result.problems)
     return result
@@ -112,7 +113,7 @@ def _check(
 ) -> CheckResult:
     # Positional-only internals: the renderers call this on every page view.
     earlier: tuple[Problem, ...] = ()
-    if isinstance(data, CheckResult):
+    if data.__class__ is not dict and isinstance(data, CheckResult):
         # A result is checked again, not trusted: its payload is a plain dict that
         # anyone may have changed since (and what reaches dumps_js must be checked).
         # Its problems are kept, so a render still logs them.
@@ -134,6 +135,6 @@ def _check(
                    "disagrees with the birthday by more than a year (birthday kept)")
     if custom:
         payload.update(normalise_custom(custom, ctx))
-    result = CheckResult(payload, tuple(ctx.problems))
+    result = CheckResult(payload, tuple(ctx.problems) if ctx.problems else ())
     result._floats = ctx.floats
     return result

@@ -436,20 +436,30 @@ def record_items(
     return [(name, getattr(value, name, None)) for name in rules]
 
 
+def field_value(
+    key: Any, raw: Any, rules: Mapping[str, Normaliser], ctx: Context, prefix: str
+) -> Any:
+    """One field of a record normalised: the value to send, or ``None`` (missing, or
+    refused with its problem reported to ``ctx``)."""
+    normalise = rules.get(key)
+    if normalise is None:
+        ctx.report(_path(prefix, key), "unknown_field", unknown_field_message(key, rules))
+        return None
+    try:
+        return apply(normalise, raw, ctx)
+    except FieldProblem as problem:
+        # A key with a rule is a rule's own name, so it is shown as it is (every
+        # rule name is a shown key: checked below, at import).
+        ctx.report(f"{prefix}.{key}" if prefix else key, problem.code, problem.message)
+        return None
+
+
 def read_field(
     key: Any, raw: Any, rules: Mapping[str, Normaliser], ctx: Context, prefix: str,
     out: dict[str, Any],
 ) -> None:
     """Normalise one field of a record into ``out``, or report its problem to ``ctx``."""
-    normalise = rules.get(key)
-    if normalise is None:
-        ctx.report(_path(prefix, key), "unknown_field", unknown_field_message(key, rules))
-        return
-    try:
-        cleaned = apply(normalise, raw, ctx)
-    except FieldProblem as problem:
-        ctx.report(_path(prefix, key), problem.code, problem.message)
-        return
+    cleaned = field_value(key, raw, rules, ctx, prefix)
     if cleaned is not None:
         out[key] = cleaned
 
@@ -534,6 +544,10 @@ FIELD_RULES: dict[str, Normaliser] = {
     "auto": auto,
 }
 
+# field_value shows a rule's name in a path without asking shown_key.
+assert all(shown_key(name) == name for rules in (FIELD_RULES, KID_RULES, VEHICLE_RULES)
+           for name in rules)
+
 # Names people and ORMs commonly use for the standard fields.
 _ALIASES = {
     "firstname": "first_name", "lastname": "last_name", "surname": "last_name",
@@ -548,8 +562,6 @@ _ALIASES = {
 
 def unknown_field_message(key: object, rules: Mapping[str, Normaliser]) -> str:
     """'unknown field' plus a did-you-mean suggestion (names only, never values)."""
-    import difflib
-
     if not isinstance(key, str):
         return "field names must be text"
     folded = key.strip().lower().replace("-", "_").replace(" ", "_")
@@ -557,6 +569,8 @@ def unknown_field_message(key: object, rules: Mapping[str, Normaliser]) -> str:
     if suggestion is None and _ALIASES.get(folded) in rules:
         suggestion = _ALIASES[folded]
     if suggestion is None:
+        import difflib  # here, not above: an alias or a case slip needs no import statement
+
         close = difflib.get_close_matches(folded, list(rules), n=1, cutoff=0.75)
         suggestion = close[0] if close else None
     message = "unknown field"

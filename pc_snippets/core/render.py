@@ -327,7 +327,8 @@ def render_profile_set(
     if consent_source is not None:  # so is a bad consent source
         source = _gate_source(consent_source, consent, navigation)
     # Nothing about a visitor is kept between renders: every call checks afresh.
-    result = _check(profile, custom, guard, iso_today(today), check_region(phone_region))
+    result = _check(profile, custom, guard, None if today is None else iso_today(today),
+                    None if phone_region is None else check_region(phone_region))
     if strict and result.problems:
         raise ProfileError(result.problems)
     if source is not None:

@@ -261,25 +261,40 @@ _FIELD_NAMES = frozenset(f.FIELD_RULES)
 def read_profile(value: Any, ctx: f.Context) -> dict[str, Any]:
     """``read_record(value, FIELD_RULES, ctx)`` with the fast path: the same payload and problems.
 
-    A plain dict of known fields is tested in one pass; only the fields that pass
-    no test go through the reference rules (in input order, as always).
+    A plain dict is tested in one pass; only the fields that pass no test, and
+    unknown keys, go through the reference rules (in input order, as always).
     """
-    if type(value) is not dict or not _FIELD_NAMES.issuperset(value):
-        # Objects, other mappings and unknown keys (a problem to report) take the
-        # reference path.
+    if type(value) is not dict:
+        # Objects and other mappings take the reference path.
         return f.read_record(value, f.FIELD_RULES, ctx)
+    # The test reads only the known names, so it may run before the key check:
+    # when every key is known and sent as is, the count of present fields is the
+    # dict's length, and the usual profile needs no key check at all.
     lists, missed, present = _test_profile(value, ctx)
-    if missed is None and present == len(value):
+    if present == len(value):  # every key known, no None
         out = value.copy()
         if lists:
             out.update(lists)  # the same keys: the input order stays
-        return out
+        if missed is None:
+            return out
+        if len(missed) == 1:
+            # One field for the reference (a typical problem): the rest is the copy,
+            # and setting or deleting that one key keeps the input order.
+            key = missed[0]
+            cleaned = f.field_value(key, value[key], f.FIELD_RULES, ctx, "")
+            if cleaned is None:
+                del out[key]
+            else:
+                out[key] = cleaned
+            return out
+    # The reference's loop (read_record), in input order, for the fields it must
+    # decide: those the test missed and unknown keys (reported as such).
     out = {}
+    names = _FIELD_NAMES
     for key, raw in value.items():
-        if raw is None:
-            continue
-        if missed is not None and key in missed:
+        if key not in names or (missed is not None and key in missed):
+            # (An unknown key is reported whatever its value, None included.)
             f.read_field(key, raw, f.FIELD_RULES, ctx, "", out)
-        else:
+        elif raw is not None:
             out[key] = lists.get(key, raw)
     return out
