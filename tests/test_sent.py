@@ -282,3 +282,19 @@ def test_every_rule_of_every_record_has_a_test() -> None:
     for rules in (f.FIELD_RULES, f.KID_RULES, f.VEHICLE_RULES):
         for rule in rules.values():
             assert rule in sent.SENT_AS_IS or rule in (f.kids, f.auto)
+
+
+def test_letters_after_case_folding_are_printable_text_without_spaces() -> None:
+    # The name test relies on it: v.casefold().isalpha() stands for the text test's
+    # "printable, not empty, no space at either end" as well.
+    for code in range(0x110000):
+        character = chr(code)
+        if character.casefold().isalpha():
+            assert character.isprintable(), hex(code)
+            assert not character.isspace(), hex(code)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=20))
+def test_case_folding_maps_each_character_on_its_own(value: str) -> None:
+    assert value.casefold() == "".join(character.casefold() for character in value)

@@ -95,10 +95,13 @@ SENT_AS_IS: dict[f.Normaliser, str] = {
     f.identifier: _ID_TEXT,
     f.text: _TEXT,
     # A name of one letter repeated ("aaa"; "oo" is left to the reference too) is
-    # a placeholder: w.lstrip(w[0]) is empty for every such name.
+    # a placeholder: w.lstrip(w[0]) is empty for every such name. Letters only
+    # (after case folding, which maps each character on its own) also means
+    # printable, not empty and no space at either end: tests/test_sent.py checks
+    # that over every code point, so the text test's own steps are not repeated.
     f.name: (
-        f"{_TEXT} and (w := v.casefold()).isalpha() and w not in PLACEHOLDER_NAMES"
-        " and w.lstrip(w[0])"
+        "type(v) is str and len(v) <= 256 and (w := v.casefold()).isalpha()"
+        " and w not in PLACEHOLDER_NAMES and w.lstrip(w[0])"
     ),
     f.email: (
         "type(v) is str and len(v) <= 254 and not ctx.guard.placeholder_domains"
@@ -139,24 +142,51 @@ RecordTest = Callable[
 EntryTest = Callable[[dict[str, Any], f.Context], bool]
 
 
-def _generate(rules: Mapping[str, f.Normaliser], entries: Mapping[f.Normaliser, Any]) -> RecordTest:
+def _generate(rules: Mapping[str, f.Normaliser],
+              entries: Mapping[f.Normaliser, Mapping[str, f.Normaliser]]) -> RecordTest:
     """One straight-line function testing each field of ``rules`` with its expression.
 
-    ``entries`` maps each list rule to the test of one of its entries.
+    ``entries`` maps each list rule (kids, auto) to the rules of its entries, whose
+    tests are written inline in a loop: a profile's lists cost no call.
     """
     lines = [
         "def test(data, ctx):", "    get = data.get", "    missed = None", "    lists = {}",
         "    present = 0",
     ]
-    if any(rule is f.birthday for rule in rules.values()):
-        lines.append('    today = ctx.today_iso if "birthday" in data else ""')
-    namespace = dict(_NAMESPACE)
-    for index, (name, rule) in enumerate(rules.items()):
+    dated = [name for name, rule in rules.items()
+             if rule is f.birthday or f.birthday in entries.get(rule, {}).values()]
+    if dated:
+        asked = " or ".join(f"{name!r} in data" for name in dated)
+        lines.append(f'    today = ctx.today_iso if {asked} else ""')
+    for name, rule in rules.items():
         lines += [f"    v = get({name!r})", "    if v is not None:", "        present += 1"]
         if rule in entries:
-            namespace[f"entries_{index}"] = entries[rule]
+            # An empty entry, one with an unknown key or a None, a list too long:
+            # the reference's (copy is None). Otherwise copies of the entries.
             lines += [
-                f"        copy = entries_{index}(v, ctx)",
+                f"        copy = [] if type(v) is list and 0 < len(v) <= {f.MAX_LIST_LENGTH}"
+                " else None",
+                "        for entry in (v if copy is not None else ()):",
+                "            if type(entry) is not dict or not entry:",
+                "                copy = None",
+                "                break",
+                "            get_entry = entry.get",
+                "            in_entry = 0",
+            ]
+            for key, entry_rule in entries[rule].items():
+                lines += [
+                    f"            v = get_entry({key!r})",
+                    "            if v is not None:",
+                    f"                if not ({SENT_AS_IS[entry_rule]}):",
+                    "                    copy = None",
+                    "                    break",
+                    "                in_entry += 1",
+                ]
+            lines += [
+                "            if in_entry != len(entry):",
+                "                copy = None",
+                "                break",
+                "            copy.append(entry.copy())",
                 "        if copy is None:",
                 f"            missed = (missed or ()) + ({name!r},)",
                 "        else:",
@@ -168,8 +198,7 @@ def _generate(rules: Mapping[str, f.Normaliser], entries: Mapping[f.Normaliser, 
                 f"            missed = (missed or ()) + ({name!r},)",
             ]
     lines.append("    return lists, missed, present")
-    exec("\n".join(lines), namespace)  # noqa: S102 - constant source text made here
-    test: RecordTest = namespace["test"]
+    test: RecordTest = _compiled(lines, None, "test")
     return test
 
 
@@ -238,23 +267,7 @@ def generate_list_test(
     return _compiled(lines, names, "test_list")  # type: ignore[no-any-return]
 
 
-def _entries(rules: Mapping[str, f.Normaliser]) -> Callable[[Any, f.Context], Any]:
-    """The test of a list field (kids, auto): a copy if every entry is as sent, else None."""
-    test_entries = generate_list_test(rules, required=None)
-    limit = f.MAX_LIST_LENGTH
-
-    def as_sent(value: Any, ctx: f.Context) -> list[dict[str, Any]] | None:
-        # An empty entry or one with an unknown key or a None is the reference's.
-        if type(value) is not list or not 0 < len(value) <= limit:
-            return None
-        return test_entries(value, ctx)
-
-    return as_sent
-
-
-_test_profile = _generate(
-    f.FIELD_RULES, {f.kids: _entries(f.KID_RULES), f.auto: _entries(f.VEHICLE_RULES)}
-)
+_test_profile = _generate(f.FIELD_RULES, {f.kids: f.KID_RULES, f.auto: f.VEHICLE_RULES})
 _FIELD_NAMES = frozenset(f.FIELD_RULES)
 
 
