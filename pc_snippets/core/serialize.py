@@ -118,12 +118,16 @@ def _encode_checked(value: Any, floats: bool) -> str:
     """JSON text of a checked payload: pydantic-core's encoder where it agrees with the stdlib's."""
     global _rust_to_json
     if _rust_to_json is None:
-        # Imported on first use: importing pc_snippets stays free of pydantic.
-        from pydantic_core import to_json
+        # Imported on first use: importing pc_snippets stays free of pydantic. A
+        # serializer built once for "any" value is to_json without its per-call
+        # set-up (the same inference of each value's type, the same bytes).
+        from pydantic_core import SchemaSerializer, core_schema
 
-        _rust_to_json = to_json
+        _rust_to_json = SchemaSerializer(
+            core_schema.any_schema(), core_schema.CoreConfig(ser_json_inf_nan="constants")
+        ).to_json
     try:
-        text = _rust_to_json(value, inf_nan_mode="constants").decode("utf-8")
+        text = _rust_to_json(value).decode()
     except Exception:  # lone surrogates, cycles: the stdlib path decides
         return _encode(value)
     if floats and (
