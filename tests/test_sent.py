@@ -298,3 +298,16 @@ def test_letters_after_case_folding_are_printable_text_without_spaces() -> None:
 @given(st.text(max_size=20))
 def test_case_folding_maps_each_character_on_its_own(value: str) -> None:
     assert value.casefold() == "".join(character.casefold() for character in value)
+
+
+@pytest.mark.parametrize("year", ["1900", "1999", "2000", "2001", "2023", "2024"])
+def test_every_month_and_day_spelling_agrees_with_the_reference(year: str) -> None:
+    # The birthday test reads a date without calling the date parser: every "MM-DD"
+    # from 00-00 to 99-99 (and a few wrong separators), in leap and common years,
+    # as a profile's birthday and a kid's, decides as the reference does.
+    for month in range(100):
+        for day in range(100):
+            birthday = f"{year}-{month:02d}-{day:02d}"
+            assert_same({"birthday": birthday, "kids": [{"birthday": birthday}]})
+    for odd in (f"{year}/01-01", f"{year}-01/01", f"{year[:3]}\u0661-01-01", f"{year}-0\u0661-01"):
+        assert_same({"birthday": odd})

@@ -32,12 +32,12 @@ class Checked:
 
     __slots__ = ("_floats", "payload", "problems")
 
-    def __init__(self, payload: Any, problems: tuple[Problem, ...]) -> None:
+    def __init__(self, payload: Any, problems: tuple[Problem, ...], floats: bool = True) -> None:
         self.payload = payload
         self.problems = problems
         # Whether the payload may hold a float: only a fresh check knows it has none
         # (see dumps_js's ``floats``).
-        self._floats = True
+        self._floats = floats
 
     @property
     def ok(self) -> bool:
@@ -135,6 +135,4 @@ def _check(
                    "disagrees with the birthday by more than a year (birthday kept)")
     if custom:
         payload.update(normalise_custom(custom, ctx))
-    result = CheckResult(payload, tuple(ctx.problems) if ctx.problems else ())
-    result._floats = ctx.floats
-    return result
+    return CheckResult(payload, tuple(ctx.problems) if ctx.problems else (), ctx.floats)

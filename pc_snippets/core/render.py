@@ -251,8 +251,9 @@ def consent_decision(value: Any, source: str = "consent") -> bool | None:
 
 
 def _script(nonce_attribute: str, code: str, *, repeats: bool = True) -> Markup:
-    # The only place a <script> element is put together: constant code plus
-    # dumps_js output, with an attribute made by _nonce_attribute. ``repeats``:
+    # The place a <script> element is put together (render_fresh_result writes
+    # the same element for its hot path): constant code plus dumps_js output,
+    # with an attribute made by _nonce_attribute. ``repeats``:
     # the code is one of few (init, profile get), so its element can be reused;
     # profile data is never kept here.
     if repeats and not nonce_attribute:
@@ -360,10 +361,14 @@ def render_fresh_result(
             if navigation is not None:
                 code = _navigated(code, navigation)
             return _script(nonce_attribute, code, repeats=False)
-    if not result.payload:
+    payload = result.payload
+    if not payload:
         return Markup()
     # The payload was bounded by validation: the serializer's structure walk is skipped.
-    data = dumps_js(result.payload, prechecked=True, floats=result._floats)
+    data = dumps_js(payload, prechecked=True, floats=result._floats)
+    if consent_source is None and navigation is None:
+        # The usual page (the hot path): _script's element, written in one step.
+        return _markup(f"<script{nonce_attribute}>{_PROFILE_SET_CODE}{data});</script>")
     if consent_source is not None:
         return _gated(f"{_PROFILE_SET_CODE}{data});", nonce_attribute, consent_source)
     if navigation is not None:
