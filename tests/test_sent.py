@@ -302,9 +302,9 @@ def test_case_folding_maps_each_character_on_its_own(value: str) -> None:
 
 @pytest.mark.parametrize("year", ["1900", "1999", "2000", "2001", "2023", "2024"])
 def test_every_month_and_day_spelling_agrees_with_the_reference(year: str) -> None:
-    # The birthday test reads a date without calling the date parser: every "MM-DD"
-    # from 00-00 to 99-99 (and a few wrong separators), in leap and common years,
-    # as a profile's birthday and a kid's, decides as the reference does.
+    # Every "MM-DD" from 00-00 to 99-99 (and a few wrong separators and digits), in
+    # leap and common years, as a profile's birthday and a kid's, decides as the
+    # reference does.
     for month in range(100):
         for day in range(100):
             birthday = f"{year}-{month:02d}-{day:02d}"

@@ -22,7 +22,7 @@ way markupsafe proves its speedups equal to its pure-Python fallback.
 
 from __future__ import annotations
 
-import calendar
+import datetime
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -71,11 +71,14 @@ def _email_as_sent() -> re.Pattern[str]:
 EMAIL_AS_SENT = _email_as_sent()
 
 
-#: "MM-DD" of every day that exists in every year (not 29 February).
-MONTH_DAYS = frozenset(
-    f"{month:02d}-{day:02d}"
-    for month in range(1, 13) for day in range(1, calendar.monthrange(2001, month)[1] + 1)
-)
+def real_date(value: str) -> bool:
+    """Whether a ``YYYY-MM-DD`` text is a calendar date."""
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
 
 _ID_TEXT = 'type(v) is str and 0 < len(v) <= 256 and v.isprintable() and " " not in v'
 _TEXT = (
@@ -112,12 +115,9 @@ SENT_AS_IS: dict[f.Normaliser, str] = {
         " and (ctx.phone_region is None or READ_AS_INTERNATIONAL(v, ctx.phone_region) == v)"
     ),
     f.gender: '(v == "m" or v == "f") and type(v) is str',
-    # A real date without a call: four ASCII digits, "-", then a month and day that
-    # exist in every year (a 29 February is the reference's, as is any other form).
     f.birthday: (
-        "type(v) is str and len(v) == 10 and MIN_BIRTHDAY <= v <= today"
-        ' and v[5:] in MONTH_DAYS and v[4] == "-" and v[:4].isdigit() and v.isascii()'
-        " and v not in PLACEHOLDER_BIRTHDAYS"
+        'type(v) is str and len(v) == 10 and v[4] == "-" and v[7] == "-"'
+        " and MIN_BIRTHDAY <= v <= today and v not in PLACEHOLDER_BIRTHDAYS and real_date(v)"
     ),
     f.age: "type(v) is int and 1 <= v <= 120",
     f.flag: "v is True or v is False",
@@ -130,7 +130,7 @@ _NAMESPACE: dict[str, Any] = {
     "MAX_SAFE_INTEGER": MAX_SAFE_INTEGER, "PLACEHOLDER_NAMES": _PLACEHOLDER_NAMES,
     "PLACEHOLDER_BIRTHDAYS": PLACEHOLDER_BIRTHDAYS, "MIN_BIRTHDAY": f.MIN_BIRTHDAY,
     "ASCENDING": _ASCENDING, "DESCENDING": _DESCENDING, "EMAIL_AS_SENT": EMAIL_AS_SENT,
-    "VEHICLE_ID": f._VEHICLE_ID, "MONTH_DAYS": MONTH_DAYS,
+    "VEHICLE_ID": f._VEHICLE_ID, "real_date": real_date,
     "PHONE_MAY_BE_PLACEHOLDER": phone_may_be_placeholder,
     "READ_AS_INTERNATIONAL": read_as_international,
 }
