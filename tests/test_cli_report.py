@@ -20,16 +20,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from pc_snippets import Profile
 from pc_snippets.cli import report as report_module
 from pc_snippets.cli.main import check_record
 from pc_snippets.cli.readers import Record
+from pc_snippets.core.problems import Problem
 
 from .browser_support import run_cli
 from .test_cli import Cli, cli  # noqa: F401  (the main(argv) fixture)
 from .test_page import HIDDEN_CHARS, HOSTILE_NAMES, RAW_HIDDEN, parse_errors, strict_parse
+from .test_sent import profiles as sent_profiles
 
 SHARED_PHONE = "+44 20 7123 4567"
 EMPTY = (None, "", [], {})  # what counts as no value in the input
@@ -217,14 +221,14 @@ def test_exit_code_and_output_are_those_of_a_run_without_report(
     files, _ = write_inputs(tmp_path)
     clean = tmp_path / "clean.jsonl"
     clean.write_text('{"email": "jane@mail.com"}\n', encoding="utf-8")
-    for given in (files, [files[0]], [str(clean)]):
+    for chosen in (files, [files[0]], [str(clean)]):
         for output in ("text", "json"):
-            plain = cli("check", *given, "--format", output)
+            plain = cli("check", *chosen, "--format", output)
             out = tmp_path / f"r-{output}.html"
-            with_report = cli("check", *given, "--format", output, "--report", str(out))
+            with_report = cli("check", *chosen, "--format", output, "--report", str(out))
             assert with_report == plain
             assert out.is_file()
-        assert plain.returncode == (2 if len(given) == 3 else 1 if given == [files[0]] else 0)
+        assert plain.returncode == (2 if len(chosen) == 3 else 1 if chosen == [files[0]] else 0)
 
 
 def test_more_than_50_custom_names_share_an_other_row(tmp_path: Path, cli: Cli) -> None:  # noqa: F811
@@ -488,3 +492,40 @@ def test_counting_by_shape_equals_counting_each_record(
     assert stats.identity == sum("email" in p or "phone" in p for p in payloads)
     assert stats.before["bought_something"] > 0
     assert stats.before["loyalty_bonuses"] > 0
+
+
+# The shortcuts of shape() (a record with no "custom" whose keys are all sent, or all
+# but the one its first problem names) beside the field-by-field reading: equal
+# shapes over generated records (test_sent's profile strategy: hostile text, empty
+# and false values, unknown keys, lists of entries), with and without a "custom"
+# section, given the check's problems or made-up ones (a hint is tested, never
+# trusted), and equal counts through ReportStats.count().
+customs = st.dictionaries(st.text(max_size=5) | st.integers(), st.none() | st.text(max_size=3)
+                          | st.integers() | st.booleans() | st.just([]) | st.just({}), max_size=4)
+records = st.one_of(
+    sent_profiles,
+    st.builds(lambda data, custom: {**data, "custom": custom}
+              if isinstance(data, dict) else data, sent_profiles, customs | st.none()),
+    st.lists(st.integers(), max_size=2), st.none(), st.text(max_size=3),
+)
+made_up = st.lists(st.builds(Problem, st.sampled_from([*report_module.STANDARD_FIELDS, "x", "",
+                                                       "custom", "kids[0].gender"]),
+                             st.just("invalid_format"), st.just("made up")), max_size=2)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(records, st.none() | made_up), max_size=6))
+def test_the_shape_shortcuts_agree_with_the_full_reading(
+        read: list[tuple[Any, list[Problem] | None]]) -> None:
+    by_count, by_shape = report_module.ReportStats(), report_module.ReportStats()
+    for data, hint in read:
+        result = check_record(data)
+        problems = result.problems if hint is None else hint
+        expected = report_module.read_shape(data, result.payload)
+        assert report_module.shape(data, result.payload, problems) == expected
+        by_count.count(data, result.payload, problems)
+        by_shape.keep(expected)
+    assert (by_count.records, by_count.identity, by_count.before, by_count.after,
+            by_count.custom, by_count.other_custom) == (
+        by_shape.records, by_shape.identity, by_shape.before, by_shape.after,
+        by_shape.custom, by_shape.other_custom)

@@ -92,7 +92,7 @@ def check_piece(piece: TextChunk, settings: WorkerSettings) -> PieceResult:
                 payload = result.payload
                 contacts += (payload.get("email"), payload.get("phone"))
             if fields is not None:
-                fields.append(shape(record.data, result.payload))
+                fields.append(shape(record.data, result.payload, result.problems))
             if result.problems:
                 problems.append((record.number, record.line + shift, result.problems,
                                  record.data if show else MISSING))

@@ -476,7 +476,6 @@ def cmd_check(args: argparse.Namespace) -> int:
             stats.add_header(path, problems)
 
     from .jobs import Checked, sequential
-    from .report import shape
 
     pool = None
     if args.jobs > 1:
@@ -501,6 +500,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                 pass  # a JSON array: read here, in one process
         yield from sequential(_records(path, args, on_header), check)
 
+    if stats is not None:  # bound once: the loop below runs once a record
+        count, keep, add_problems = stats.count, stats.keep, stats.add_problems
     try:
         for path in args.files:
             summary["files"] += 1
@@ -512,9 +513,12 @@ def cmd_check(args: argparse.Namespace) -> int:
                     if share is not None:
                         share(payload)  # the n-th call: ordinal n, across files
                     if stats is not None:
-                        stats.keep(fields or shape(record.data, payload))
+                        if fields is None:
+                            count(record.data, payload, problems)
+                        else:
+                            keep(fields)
                         if problems:
-                            stats.add_problems(path, record.number, problems)
+                            add_problems(path, record.number, problems)
                     if problems:
                         summary["profiles_with_problems"] += 1
                         summary["problems"] += len(problems)

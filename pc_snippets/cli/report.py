@@ -45,8 +45,8 @@ from .shared import SHARED_RULES
 if TYPE_CHECKING:
     from .main import SharedFinding
 
-__all__ = ["FIRST", "MAX_CUSTOM", "MAX_SHAPES", "STANDARD_FIELDS", "ReportStats", "Shape", "shape",
-           "write_report"]
+__all__ = ["FIRST", "MAX_CUSTOM", "MAX_SHAPES", "STANDARD_FIELDS", "ReportStats", "Shape",
+           "read_shape", "shape", "write_report"]
 
 #: The standard profile fields, in the order of the data model.
 STANDARD_FIELDS: tuple[str, ...] = tuple(FIELD_RULES)
@@ -67,6 +67,8 @@ _EMPTY_TYPES = frozenset({type(None), str, list, dict})
 #: memory: field names, not values; a custom name over MAX_NAME characters is not
 #: kept, see shape()).
 MAX_SHAPES = 1024
+#: A record's standard field names with a value, as read and as sent (no custom ones).
+_ReadSent = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 def _with_value(fields: dict[Any, Any]) -> tuple[Any, ...]:
@@ -78,17 +80,55 @@ def _with_value(fields: dict[Any, Any]) -> tuple[Any, ...]:
                   if value or value.__class__ not in _EMPTY_TYPES])
 
 
-def shape(data: Any, payload: dict[str, Any]) -> Shape:
+def _plain_shape(data: Any, payload: dict[str, Any],
+                 problems: Sequence[Problem]) -> _ReadSent | None:
+    # The usual record, read and sent as (read, sent) without a look at each value:
+    # an object with no "custom" (so nothing custom is read or sent) whose keys are
+    # all sent, or all but one, named by its first problem. The check sends a field
+    # only if it was read with a value (None, "", [] and {} are missing or refused:
+    # shape()'s "no value") and never adds one, so with equal lengths the keys are
+    # equal (in input order), and with one more key read, that key (when read and not
+    # sent) is the only other one. The problem is a hint, tested, never trusted.
+    # Cheap tests only: a look at every key or value costs more than the rest of the
+    # count (the records' objects are spread over memory). tests/test_cli_report.py
+    # proves the shapes equal to read_shape()'s over generated records and problems.
+    # ReportStats.count() inlines the same.
+    if data.__class__ is not dict or "custom" in data:
+        return None
+    sent = tuple(payload)
+    dropped = len(data) - len(sent)
+    if dropped == 0:
+        return sent, sent
+    if dropped == 1 and problems and (field := problems[0][0]) in data \
+            and field not in payload:
+        value = data[field]
+        if field in _STANDARD and (value or value.__class__ not in _EMPTY_TYPES):
+            return tuple(data), sent
+        return sent, sent  # an unknown key, or a field with no value
+    return None
+
+
+def shape(data: Any, payload: dict[str, Any], problems: Sequence[Problem] = ()) -> Shape:
     """The fields of a record that hold a value (not None, "", [] or {}) as read
-    (``data``), and the fields of its checked ``payload``.
+    (``data``), and the fields of its checked ``payload`` (its ``problems`` help
+    find the fields that were not sent; they change nothing).
 
     >>> shape({"email": "a@b.co", "age": "", "bought_something": False,
     ...        "custom": {"size": "L", "note": None, "count": 0}}, {"email": "a@b.co"})
     (('email', 'bought_something'), ('size', 'count'), ('email',), ())
     """
-    # The hot path of --report (once a record): C-speed steps where the usual record
-    # allows them; the set tests keep names that are not fields (input text of any
-    # length) out of the shapes ReportStats holds.
+    plain = _plain_shape(data, payload, problems)
+    if plain is not None and _STANDARD.issuperset(plain[1]):
+        return plain[0], (), plain[1], ()
+    return read_shape(data, payload)
+
+
+def read_shape(data: Any, payload: dict[str, Any]) -> Shape:
+    """:func:`shape` read field by field, with no shortcut (the reference the
+    shortcut is proven equal to)."""
+    # The hot path of --report for records the shortcut does not take: C-speed steps
+    # where the record allows them; the set tests keep names that are not fields
+    # (input text of any length) out of the shapes ReportStats holds.
     if data.__class__ is not dict:
         before: tuple[str, ...] = ()
         custom: tuple[Any, ...] = ()
@@ -113,8 +153,9 @@ def shape(data: Any, payload: dict[str, Any]) -> Shape:
 class ReportStats:
     """The counts of a run, added record by record (see the module's notes).
 
-    The hot path is one dict update a record, ``stats.keep(shape(data, payload))``,
-    and :meth:`add_problems` for a record with problems (:meth:`add` does both).
+    The hot path is one dict update a record, ``stats.count(data, payload)`` (or
+    ``stats.keep(shape)`` with a shape from a ``--jobs`` worker), and
+    :meth:`add_problems` for a record with problems (:meth:`add` does both).
     Equal shapes are counted together and spread into the per-field counters
     when a count is read or :data:`MAX_SHAPES` distinct shapes are held.
     """
@@ -130,24 +171,80 @@ class ReportStats:
         # Shape -> records with it, spread into the counters above when one is read
         # or when MAX_SHAPES shapes are held: a file's records share a handful.
         self._shapes: dict[Shape, list[int]] = {}
+        # The same for the usual records' shapes, (sent, (), sent, ()) kept by ``sent``
+        # and (read, (), sent, ()) by (read, sent): shorter keys to hash and compare
+        # (see count()); standard field names only.
+        self._sent: dict[tuple[str, ...], list[int]] = {}
+        self._read_sent: dict[_ReadSent, list[int]] = {}
         self.counts: dict[str, int] = {}  # rule code -> problems
         self.profiles: dict[str, int] = {}  # rule code -> records with it
         self.first: dict[str, list[tuple[str, int]]] = {}  # rule code -> (file, record)
         self.headers: list[tuple[str, int, Problem]] = []  # (file, column, problem)
         self.errors: list[tuple[str, str]] = []  # (file, what went wrong)
 
+    def count(self, data: Any, payload: dict[str, Any],
+              problems: Sequence[Problem] = ()) -> None:
+        """Count one record as read (``data``) and as checked (``payload``, ``problems``):
+        ``keep(shape(data, payload, problems))``."""
+        # _plain_shape() inlined (a call costs what the rest does): the usual record
+        # counted by its sent names, or by its read and sent names, without building a
+        # shape; the names are tested once a key, when first seen (not every record).
+        if data.__class__ is dict and "custom" not in data:
+            sent = tuple(payload)
+            dropped = len(data) - len(sent)
+            counts: dict[Any, list[int]] | None = None
+            key: Any = None
+            if dropped == 0:
+                counts, key = self._sent, sent
+            elif dropped == 1 and problems and (field := problems[0][0]) in data \
+                    and field not in payload:
+                value = data[field]
+                if field in _STANDARD and (value or value.__class__ not in _EMPTY_TYPES):
+                    counts, key = self._read_sent, (tuple(data), sent)
+                else:
+                    counts, key = self._sent, sent
+            if counts is not None:
+                cell = counts.get(key)
+                if cell is not None:
+                    cell[0] += 1
+                    return
+                if _STANDARD.issuperset(sent):
+                    self._new_key(counts, key)
+                    return
+        self.keep(read_shape(data, payload))
+
+    def _new_key(self, counts: dict[Any, list[int]], key: Any) -> None:
+        if len(self._shapes) + len(self._sent) + len(self._read_sent) >= MAX_SHAPES:
+            self._count_shapes()
+        counts[key] = [1]
+
     def keep(self, fields: Shape) -> None:
         """Count one record's :func:`shape` (a ``--jobs`` worker sends them back)."""
         count = self._shapes.get(fields)  # a cell: the shape is hashed once, not twice
         if count is None:
-            if len(self._shapes) >= MAX_SHAPES:
-                self._count_shapes()
-            self._shapes[fields] = [1]
+            self._new_key(self._shapes, fields)
         else:
             count[0] += 1
 
     def _count_shapes(self) -> None:
         before, after = self._before, self._after
+        for sent, (count,) in self._sent.items():  # standard names only, no custom ones
+            self._records += count
+            for key in sent:
+                before[key] += count
+                after[key] += count
+            if "email" in sent or "phone" in sent:
+                self._identity += count
+        self._sent.clear()
+        for (read, sent), (count,) in self._read_sent.items():
+            self._records += count
+            for key in read:
+                before[key] += count
+            for key in sent:
+                after[key] += count
+            if "email" in sent or "phone" in sent:
+                self._identity += count
+        self._read_sent.clear()
         for (read, custom_read, sent, custom_sent), (count,) in self._shapes.items():
             self._records += count
             for key in read:
@@ -165,7 +262,7 @@ class ReportStats:
         self._shapes.clear()
 
     def _counted(self) -> ReportStats:
-        if self._shapes:
+        if self._shapes or self._sent or self._read_sent:
             self._count_shapes()
         return self
 
@@ -215,7 +312,7 @@ class ReportStats:
 
     def add(self, path: str, record: Record, result: CheckResult) -> None:
         """Count one record as read (``record``) and as checked (``result``)."""
-        self.keep(shape(record.data, result.payload))
+        self.count(record.data, result.payload, result.problems)
         if result.problems:
             self.add_problems(path, record.number, result.problems)
 
