@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from pc_snippets import check_profile
-from pc_snippets.core.fields import FIELD_RULES, Context, clean_text, read_record
+from pc_snippets.core.fields import (
+    _AGE_WINDOWS,
+    FIELD_RULES,
+    Context,
+    age_on,
+    age_windows,
+    clean_text,
+    read_record,
+)
 from pc_snippets.core.problems import FieldProblem
 
 MAX_SAFE = 2**53 - 1
@@ -134,6 +142,39 @@ def test_age_mismatch_counts_the_birthday_not_yet_reached() -> None:
     assert check_profile({"birthday": birthday, "age": 30}, today=TODAY).ok
     assert codes({"birthday": birthday, "age": 31}) == [("age", "age_mismatch")]
     assert codes({"birthday": birthday, "age": 27}) == [("age", "age_mismatch")]
+
+
+# Todays around the edges the cross-test's table must get right: leap day, the
+# days either side of it, New Year's Eve and Day, and years far apart.
+WINDOW_TODAYS = ["2024-02-29", "2024-02-28", "2024-03-01", "2023-02-28", "2023-03-01",
+                 "2026-01-01", "2026-12-31", "1901-06-15", "2100-02-28"]
+
+
+@pytest.mark.parametrize("today", WINDOW_TODAYS)
+def test_the_age_table_agrees_with_the_whole_years_between_the_dates(today: str) -> None:
+    # The check compares age and birthday through age_windows (lo < birthday <= hi);
+    # age_on is the reference. Every age, every day of the six birth years around
+    # the window's two edges (leap and common years alike): the same answer.
+    windows = age_windows(today)
+    assert len(windows) == 121
+    year = int(today[:4])
+    days = [datetime.date(2000, 1, 1) + datetime.timedelta(days=n) for n in range(366)]
+    for age in range(121):
+        lo, hi = windows[age]
+        for birth_year in range(year - age - 3, year - age + 3):
+            for day in days:
+                if day.month == 2 and day.day == 29 and birth_year % 4:
+                    continue
+                birthday = f"{birth_year:04d}-{day.month:02d}-{day.day:02d}"
+                assert (lo < birthday <= hi) == (-1 <= age - age_on(birthday, today) <= 1), (
+                    age, birthday, today)
+
+
+def test_the_age_table_keeps_a_few_dates_and_no_visitor_data() -> None:
+    for day in range(1, 29):
+        age_windows(f"2025-02-{day:02d}")
+    assert len(_AGE_WINDOWS) <= 8
+    assert all(len(key) == 10 for key in _AGE_WINDOWS)
 
 
 # ---------------------------------------------------------------- id

@@ -10,6 +10,7 @@ payload (with its types), every problem and the output text of ``dumps_js``.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from faker import Faker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pc_snippets import EXAMPLE_PROFILE, Guard, dumps_js
+from pc_snippets import EXAMPLE_PROFILE, Guard, dumps_js, render_profile_set
 from pc_snippets.core import check as check_module
 from pc_snippets.core import fields as f
 from pc_snippets.core import sent
@@ -42,7 +43,8 @@ def reference_check(data: Any, guard: Guard, today: str,
                     region: str | None = None) -> check_module.CheckResult:
     """The check with the fast path replaced by the reference rules alone."""
     original = check_module.read_profile
-    check_module.read_profile = lambda value, ctx: f.read_record(value, f.FIELD_RULES, ctx)
+    check_module.read_profile = lambda value, ctx, in_place=False: f.read_record(
+        value, f.FIELD_RULES, ctx)
     try:
         return check_module._check(data, None, guard, today, region)
     finally:
@@ -63,7 +65,13 @@ def outcome(result: check_module.CheckResult) -> tuple[str, str, list[tuple[str,
 def assert_same(data: Any, guard: Guard = GUARDS[0], today: str = TODAY,
                 region: str | None = None) -> None:
     fast = check_module._check(data, None, guard, today, region)
-    assert outcome(fast) == outcome(reference_check(data, guard, today, region))
+    expected = outcome(reference_check(data, guard, today, region))
+    assert outcome(fast) == expected
+    # render_profile_set's check (in place: no copies) sends the same and leaves
+    # the input as it was (repr: NaN is not equal to itself).
+    before = repr(data)
+    assert outcome(check_module._check(data, None, guard, today, region, True)) == expected
+    assert repr(data) == before
 
 
 class Text(str):
@@ -266,6 +274,24 @@ def test_a_clean_profile_takes_the_fast_path_and_is_copied() -> None:
     assert payload["kids"] is not profile["kids"]
     assert payload["kids"][0] is not profile["kids"][0]
     assert payload["auto"][0] is not profile["auto"][0]
+
+
+def test_a_render_checks_a_clean_profile_in_place_and_never_changes_its_input() -> None:
+    clean = {**EXAMPLE_PROFILE, "age": 33}
+    assert sent.read_profile(clean, f.Context(today=TODAY), in_place=True) is clean
+    # A problem the cross-test finds (age), or custom properties, change a copy.
+    stale = {**EXAMPLE_PROFILE, "kids": [dict(kid) for kid in EXAMPLE_PROFILE["kids"]]}
+    before = repr(stale)
+    result = check_module._check(stale, {"tier": "gold"}, None, TODAY, None, True)
+    assert "age" not in result.payload
+    assert result.payload["tier"] == "gold"
+    assert result.payload is not stale
+    assert repr(stale) == before
+    assert check_module._check(stale, None, None, TODAY, None, True).payload is not stale
+    assert repr(stale) == before
+    assert render_profile_set(stale, today=datetime.date(2024, 2, 29)) == render_profile_set(
+        copy.deepcopy(stale), today=datetime.date(2024, 2, 29))
+    assert repr(stale) == before
 
 
 def test_a_changed_value_is_missed_and_decided_by_the_reference() -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .clock import iso_today
 from .custom import normalise_custom
-from .fields import FIELD_RULES, Context, age_on
+from .fields import _AGE_WINDOWS, FIELD_RULES, Context, age_windows
 from .guard import DEFAULT_GUARD, Guard
 from .phones import check_region
 from .problems import Problem, ProfileError
@@ -109,9 +109,12 @@ def check_profile(
 
 def _check(
     data: Any, custom: Mapping[str, Any] | None, guard: Guard | None, today: str | None = None,
-    phone_region: str | None = None,
+    phone_region: str | None = None, in_place: bool = False,
 ) -> CheckResult:
     # Positional-only internals: the renderers call this on every page view.
+    # in_place=True (render_profile_set, which serializes the payload at once and
+    # drops it): a payload may be the input dict itself, or share its lists, when
+    # the check changes nothing; a result handed to anyone else never does.
     earlier: tuple[Problem, ...] = ()
     if data.__class__ is not dict and isinstance(data, CheckResult):
         # A result is checked again, not trusted: its payload is a plain dict that
@@ -125,14 +128,20 @@ def _check(
     ctx = Context(guard or DEFAULT_GUARD, today, phone_region)
     if earlier:
         ctx.problems.extend(earlier)
-    payload = read_profile({} if data is None else data, ctx)
+    payload = read_profile({} if data is None else data, ctx, in_place)
     age = payload.get("age")
-    if age is not None and "birthday" in payload and not (
-        -1 <= age - age_on(payload["birthday"], ctx.today_iso) <= 1
-    ):
-        del payload["age"]
-        ctx.report("age", "age_mismatch",
-                   "disagrees with the birthday by more than a year (birthday kept)")
+    if age is not None and "birthday" in payload:
+        # The payload's age is an int 1..120 (the age rule's), so it indexes the table.
+        today = ctx.today_iso
+        lo, hi = (_AGE_WINDOWS.get(today) or age_windows(today))[age]
+        if not lo < payload["birthday"] <= hi:
+            if payload is data:
+                payload = payload.copy()  # never change the caller's dict
+            del payload["age"]
+            ctx.report("age", "age_mismatch",
+                       "disagrees with the birthday by more than a year (birthday kept)")
     if custom:
+        if payload is data:
+            payload = payload.copy()
         payload.update(normalise_custom(custom, ctx))
     return CheckResult(payload, tuple(ctx.problems) if ctx.problems else (), ctx.floats)

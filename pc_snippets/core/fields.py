@@ -313,6 +313,40 @@ def age_on(iso_birthday: str, iso_today: str) -> int:
     return int(iso_today[:4]) - int(iso_birthday[:4]) - (iso_today[5:] < iso_birthday[5:])
 
 
+#: Per date (``YYYY-MM-DD``), :func:`age_windows`'s table: a few dates at most.
+_AGE_WINDOWS: dict[str, tuple[tuple[str, str], ...]] = {}
+
+
+def age_windows(iso_today: str) -> tuple[tuple[str, str], ...]:
+    """For each age 0..120, the birthdays within a year of it on ``iso_today``.
+
+    ``lo, hi = age_windows(today)[age]``: ``lo < birthday <= hi`` (as text) exactly
+    when ``-1 <= age - age_on(birthday, today) <= 1``, for any ``YYYY-MM-DD``
+    birthday and today of years 1..9999 (``tests/test_fields.py`` proves it over
+    every day of leap and common years). The check's cross-test costs a look-up and
+    one chained comparison instead of two slices, two ``int()`` and a subtraction.
+    The table holds dates only, no visitor's data.
+
+    >>> lo, hi = age_windows("2026-03-10")[36]
+    >>> lo, hi
+    ('1988-03-10', '1991-03-10')
+    >>> [lo < day <= hi for day in ("1988-03-10", "1988-03-11", "1991-03-10", "1991-03-11")]
+    [False, True, True, False]
+    """
+    windows = _AGE_WINDOWS.get(iso_today)
+    if windows is None:
+        # age_on(b) >= k exactly when b <= f"{year - k}{rest}" (fixed-width ISO text
+        # compares in calendar order), so "within a year" is: not >= age + 2, and
+        # >= age - 1. (A negative year sorts before every birthday, as it should.)
+        year, rest = int(iso_today[:4]), iso_today[4:]
+        windows = tuple((f"{year - age - 2:04d}{rest}", f"{year - age + 1:04d}{rest}")
+                        for age in range(121))
+        if len(_AGE_WINDOWS) >= 8:  # a batch with many today= dates: start afresh
+            _AGE_WINDOWS.clear()
+        _AGE_WINDOWS[iso_today] = windows
+    return windows
+
+
 def birthday(value: Any, ctx: Context) -> str:
     """A birthday: a real date, not a placeholder, not before 1900, not in the future."""
     iso = iso_date(value)

@@ -328,8 +328,9 @@ def render_profile_set(
     if consent_source is not None:  # so is a bad consent source
         source = _gate_source(consent_source, consent, navigation)
     # Nothing about a visitor is kept between renders: every call checks afresh.
+    # in_place: the payload is serialized below and dropped, so it need not be a copy.
     result = _check(profile, custom, guard, None if today is None else iso_today(today),
-                    None if phone_region is None else check_region(phone_region))
+                    None if phone_region is None else check_region(phone_region), True)
     if strict and result.problems:
         raise ProfileError(result.problems)
     if source is not None:

@@ -143,11 +143,13 @@ EntryTest = Callable[[dict[str, Any], f.Context], bool]
 
 
 def _generate(rules: Mapping[str, f.Normaliser],
-              entries: Mapping[f.Normaliser, Mapping[str, f.Normaliser]]) -> RecordTest:
+              entries: Mapping[f.Normaliser, Mapping[str, f.Normaliser]],
+              copies: bool = True) -> RecordTest:
     """One straight-line function testing each field of ``rules`` with its expression.
 
     ``entries`` maps each list rule (kids, auto) to the rules of its entries, whose
-    tests are written inline in a loop: a profile's lists cost no call.
+    tests are written inline in a loop: a profile's lists cost no call. With
+    ``copies=False`` the lists are tested but not copied (its first result is empty).
     """
     lines = [
         "def test(data, ctx):", "    get = data.get", "    missed = None", "    lists = {}",
@@ -186,12 +188,15 @@ def _generate(rules: Mapping[str, f.Normaliser],
                 "            if in_entry != len(entry):",
                 "                copy = None",
                 "                break",
-                "            copy.append(entry.copy())",
+            ]
+            if copies:
+                lines.append("            copy.append(entry.copy())")
+            lines += [
                 "        if copy is None:",
                 f"            missed = (missed or ()) + ({name!r},)",
-                "        else:",
-                f"            lists[{name!r}] = copy",
             ]
+            if copies:
+                lines += ["        else:", f"            lists[{name!r}] = copy"]
         else:
             lines += [
                 f"        if not ({SENT_AS_IS[rule]}):",
@@ -267,15 +272,21 @@ def generate_list_test(
     return _compiled(lines, names, "test_list")  # type: ignore[no-any-return]
 
 
-_test_profile = _generate(f.FIELD_RULES, {f.kids: f.KID_RULES, f.auto: f.VEHICLE_RULES})
+_LISTS = {f.kids: f.KID_RULES, f.auto: f.VEHICLE_RULES}
+_test_profile = _generate(f.FIELD_RULES, _LISTS)
+_test_profile_in_place = _generate(f.FIELD_RULES, _LISTS, copies=False)
 _FIELD_NAMES = frozenset(f.FIELD_RULES)
 
 
-def read_profile(value: Any, ctx: f.Context) -> dict[str, Any]:
+def read_profile(value: Any, ctx: f.Context, in_place: bool = False) -> dict[str, Any]:
     """``read_record(value, FIELD_RULES, ctx)`` with the fast path: the same payload and problems.
 
     A plain dict is tested in one pass; only the fields that pass no test, and
     unknown keys, go through the reference rules (in input order, as always).
+    The payload shares nothing with ``value``, unless ``in_place``: then it is
+    ``value`` itself when every field is sent as is, and it may share its lists
+    otherwise (for a render, which serializes the payload at once and drops it:
+    the copies would cost a tenth of the check).
     """
     if type(value) is not dict:
         # Objects and other mappings take the reference path.
@@ -283,8 +294,10 @@ def read_profile(value: Any, ctx: f.Context) -> dict[str, Any]:
     # The test reads only the known names, so it may run before the key check:
     # when every key is known and sent as is, the count of present fields is the
     # dict's length, and the usual profile needs no key check at all.
-    lists, missed, present = _test_profile(value, ctx)
+    lists, missed, present = (_test_profile_in_place if in_place else _test_profile)(value, ctx)
     if present == len(value):  # every key known, no None
+        if missed is None and in_place:
+            return value
         out = value.copy()
         if lists:
             out.update(lists)  # the same keys: the input order stays
