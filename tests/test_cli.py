@@ -809,3 +809,25 @@ def test_escape_in_file_and_header_names_is_escaped(tmp_path: Path, cli: Cli) ->
     ran = cli("check", str(path))
     assert "evil\\x1b[2Jname.csv:1: header column 2: \\x1b]0;owned\\x07col [unknown_field]" \
         in ran.stdout
+
+
+@pytest.mark.parametrize("data", [
+    {**EXAMPLE_PROFILE, "age": 35},  # clean: the payload may be the record itself
+    dict(EXAMPLE_PROFILE),  # a stale age: dropped from a copy
+    {"email": "Jane@Mail.COM", "phone": "+7 912 954-96-56", "kids": [{"gender": "female"}]},
+    {"email": "jane@mail.com", "custom": {"tier": "gold"}},
+    {"First Name": "Jane", "email": None},
+    [1, 2],
+])
+def test_check_reads_records_in_place_with_the_same_result_and_never_changes_them(
+    data: Any,
+) -> None:
+    from pc_snippets.cli.main import check_record
+
+    before = repr(data)
+    expected = check_record(data, "RU")
+    assert repr(data) == before
+    result = check_record(data, "RU", in_place=True)
+    assert repr(data) == before
+    assert repr(result.payload) == repr(expected.payload)
+    assert result.problems == expected.problems

@@ -87,7 +87,7 @@ def check_piece(piece: TextChunk, settings: WorkerSettings) -> PieceResult:
     try:
         for record in read_stream(io.StringIO(text, newline=""), piece.file_format, options):
             count += 1
-            result = check_record(record.data, region)
+            result = check_record(record.data, region, True)  # read at once, dropped
             if contacts is not None:
                 payload = result.payload
                 contacts += (payload.get("email"), payload.get("phone"))
