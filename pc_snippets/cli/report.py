@@ -227,32 +227,15 @@ class ReportStats:
             count[0] += 1
 
     def _count_shapes(self) -> None:
-        before, after = self._before, self._after
+        # The three tables in one way: a sent-names key was read with the same names.
         for sent, (count,) in self._sent.items():  # standard names only, no custom ones
-            self._records += count
-            for key in sent:
-                before[key] += count
-                after[key] += count
-            if "email" in sent or "phone" in sent:
-                self._identity += count
+            self._tally(sent, sent, count)
         self._sent.clear()
         for (read, sent), (count,) in self._read_sent.items():
-            self._records += count
-            for key in read:
-                before[key] += count
-            for key in sent:
-                after[key] += count
-            if "email" in sent or "phone" in sent:
-                self._identity += count
+            self._tally(read, sent, count)
         self._read_sent.clear()
         for (read, custom_read, sent, custom_sent), (count,) in self._shapes.items():
-            self._records += count
-            for key in read:
-                before[key] += count
-            for key in sent:
-                after[key] += count
-            if "email" in sent or "phone" in sent:
-                self._identity += count
+            self._tally(read, sent, count)
             # Shapes in the order of their first record, names in record order: the
             # first MAX_CUSTOM names get rows exactly as record-by-record counting.
             if custom_read:
@@ -260,6 +243,17 @@ class ReportStats:
             if custom_sent:
                 self._count_custom(custom_sent, 1, count)
         self._shapes.clear()
+
+    def _tally(self, read: tuple[str, ...], sent: tuple[str, ...], count: int) -> None:
+        # ``count`` records that held ``read`` names and sent ``sent`` names.
+        self._records += count
+        before, after = self._before, self._after
+        for key in read:
+            before[key] += count
+        for key in sent:
+            after[key] += count
+        if "email" in sent or "phone" in sent:
+            self._identity += count
 
     def _counted(self) -> ReportStats:
         if self._shapes or self._sent or self._read_sent:
