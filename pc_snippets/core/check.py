@@ -132,6 +132,8 @@ def _check(
     age = payload.get("age")
     if age is not None and "birthday" in payload:
         # The payload's age is an int 1..120 (the age rule's), so it indexes the table.
+        # The table's own get() first: today's table is almost always there, and
+        # the call to age_windows() costs as much as the comparison itself.
         today = ctx.today_iso
         lo, hi = (_AGE_WINDOWS.get(today) or age_windows(today))[age]
         if not lo < payload["birthday"] <= hi:
