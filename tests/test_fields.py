@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
+import sys
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pc_snippets import check_profile
+from pc_snippets.core import fields
 from pc_snippets.core.fields import (
     _AGE_WINDOWS,
     FIELD_RULES,
     Context,
     age_on,
     age_windows,
+    apply,
     clean_text,
     read_record,
 )
@@ -462,3 +468,47 @@ def test_read_record_keeps_good_fields_in_order() -> None:
     )
     assert list(out.items()) == [("last_name", "Doe"), ("email", "j@mail.com")]
     assert [(p.field, p.code) for p in ctx.problems] == [("gender", "invalid_gender")]
+
+
+def _text_reference(value: str) -> Any:
+    # What apply() did before its plain-text steps were written out: clean_text first.
+    try:
+        cleaned = clean_text(value)
+    except FieldProblem as problem:
+        return ("refused", problem.code, problem.message)
+    return cleaned
+
+
+def _text_applied(value: str) -> Any:
+    try:
+        return apply(fields.text, value, Context())
+    except FieldProblem as problem:
+        return ("refused", problem.code, problem.message)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(
+    st.text(), st.text(alphabet=" \t\n\u00a0\u2028\x00\x7fab\ud800", max_size=8),
+    st.integers(250, 262).map(lambda n: " " + "x" * n + " "),
+))
+def test_apply_cleans_plain_text_as_clean_text_does(value: str) -> None:
+    assert _text_applied(value) == _text_reference(value)
+
+
+def test_only_x_and_capital_x_match_x_ignoring_case() -> None:
+    # The phone rule skips the extension regex for a number with no "x", "X" or "#";
+    # that is sound only if no other character matches the regex's "x" (as in "ext").
+    assert [chr(code) for code in range(sys.maxunicode + 1)
+            if re.fullmatch("x", chr(code), re.IGNORECASE)] == ["X", "x"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(
+    st.text(alphabet="0123456789 +-()#xXeEtTnNsSiIoO.\u00a0", max_size=24),
+    st.builds(lambda number, mark, digits: f"{number}{mark}{digits}",
+              st.from_regex(r"\A\+?[0-9 ()-]{6,14}\Z"),
+              st.sampled_from([" x", "x", " ext. ", "EXT", " extension ", "#", " # ", " X"]),
+              st.from_regex(r"\A[0-9]{1,7}\Z")),
+))
+def test_the_extension_shortcut_removes_what_the_regex_removes(value: str) -> None:
+    assert fields._without_extension(value) == fields._PHONE_EXTENSION.sub("", value)

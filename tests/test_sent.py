@@ -10,8 +10,10 @@ payload (with its types), every problem and the output text of ``dumps_js``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -72,6 +74,26 @@ def assert_same(data: Any, guard: Guard = GUARDS[0], today: str = TODAY,
     before = repr(data)
     assert outcome(check_module._check(data, None, guard, today, region, True)) == expected
     assert repr(data) == before
+    if guard is GUARDS[0] and region is None:
+        # The default settings (no guard, today or region given) take their own lane:
+        # the test reads sent.CLOCK_VIEW, a Context is made only for the reference.
+        # Its clock is pinned to ``today`` here, so both sides see one date.
+        for in_place in (False, True):
+            with pinned_clock(today):
+                assert outcome(check_module._check(data, None, None, None, None, in_place)) \
+                    == expected
+            assert repr(data) == before
+
+
+@contextlib.contextmanager
+def pinned_clock(today: str) -> Iterator[None]:
+    """The server's local date, as the check reads it, fixed at ``today``."""
+    originals = sent.today_iso, f.today_iso
+    sent.today_iso = f.today_iso = lambda: today
+    try:
+        yield
+    finally:
+        sent.today_iso, f.today_iso = originals
 
 
 class Text(str):
@@ -265,7 +287,8 @@ def test_a_clean_profile_takes_the_fast_path_and_is_copied() -> None:
     # The seed example (age made consistent): every field passes its test, and the
     # payload shares no list or dict with the input.
     profile = {**EXAMPLE_PROFILE, "age": 33}
-    _, missed, present = sent._test_profile(profile, f.Context(today=TODAY))
+    _, missed, present, day = sent._test_profile(profile, f.Context(today=TODAY))
+    assert day == TODAY  # the date the test read, for the rest of the check
     assert missed is None
     assert present == len(profile)
     payload = sent.read_profile(profile, f.Context(today=TODAY))
@@ -296,7 +319,8 @@ def test_a_render_checks_a_clean_profile_in_place_and_never_changes_its_input() 
 
 def test_a_changed_value_is_missed_and_decided_by_the_reference() -> None:
     profile = {"email": "Jane@Mail.COM", "first_name": "Jane", "phone": "+7 912 954-96-56"}
-    _, missed, _ = sent._test_profile(profile, f.Context(today=TODAY))
+    _, missed, _, day = sent._test_profile(profile, f.Context(today=TODAY))
+    assert day == ""  # no dated field: no date read
     assert missed == ("email", "phone")
     assert sent.read_profile(profile, f.Context(today=TODAY)) == {
         "email": "Jane@mail.com", "first_name": "Jane", "phone": "79129549656"}
@@ -337,3 +361,73 @@ def test_every_month_and_day_spelling_agrees_with_the_reference(year: str) -> No
             assert_same({"birthday": birthday, "kids": [{"birthday": birthday}]})
     for odd in (f"{year}/01-01", f"{year}-01/01", f"{year[:3]}\u0661-01-01", f"{year}-0\u0661-01"):
         assert_same({"birthday": odd})
+
+
+def test_the_default_lane_keeps_the_date_its_test_read_for_the_whole_check() -> None:
+    # Midnight between the fast test and the reference: the check must not read the
+    # clock twice. The test reads 02-29, so a birthday on 03-01 is in the future, as
+    # the reference (given the same date) says; a second read would take it.
+    reads = iter(["2024-02-29", "2024-03-01", "2024-03-01"])
+    originals = sent.today_iso, f.today_iso
+    sent.today_iso = f.today_iso = lambda: next(reads)
+    try:
+        result = check_module._check({"birthday": "2024-03-01", "email": "jane@mail.com"},
+                                     None, None, None, None, True)
+    finally:
+        sent.today_iso, f.today_iso = originals
+    assert [(p.field, p.code) for p in result.problems] == [("birthday", "date_in_future")]
+    assert result.payload == {"email": "jane@mail.com"}
+    assert next(reads) == "2024-03-01"  # read once: two dates are left
+
+
+known_key_profiles = profiles.filter(
+    lambda p: all(type(key) is str and key in f.FIELD_RULES for key in p))
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.filter_too_much])
+@given(known_key_profiles, st.booleans(), st.sampled_from(GUARDS), st.sampled_from([None, "RU"]))
+def test_a_shape_test_gives_what_the_general_test_gives(
+    profile: dict[str, Any], copies: bool, guard: Guard, region: str | None
+) -> None:
+    # Made afresh here (not taken from the bounded table): the generated code for
+    # this very shape, against the general test on the same record and settings.
+    shape_test = sent._generate(f.FIELD_RULES, sent._LISTS, copies, tuple(profile))
+    general = sent._test_profile if copies else sent._test_profile_in_place
+    lists, missed, present, day = shape_test(profile, f.Context(guard, TODAY, region))
+    expected = general(profile, f.Context(guard, TODAY, region))
+    # The missed names come in the record's order, not the rules': only which
+    # names they are matters (finish_profile asks "in missed" or takes the one).
+    assert (repr(lists), present, day) == (repr(expected[0]), expected[2], expected[3])
+    assert (missed is None) == (expected[1] is None)
+    assert sorted(missed or ()) == sorted(expected[1] or ())
+
+
+def test_the_shape_table_holds_field_names_only_and_is_bounded(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tables: tuple[dict[Any, Any], dict[Any, Any]] = ({}, {})
+    monkeypatch.setattr(sent, "_SHAPE_TESTS", tables)
+    address = "jane.doe@mail.com"
+    for record in ({address: 1, "email": "jane@mail.com"}, {"email": "jane@mail.com", 7: 1},
+                   {Text("email"): "jane@mail.com"}, {}):
+        check_module._check(record, None, None, None, None, True)
+        check_module._check(record, None, None, None, None, False)
+    assert tables == ({}, {})  # none of those shapes is stored
+    names = list(f.FIELD_RULES)
+    shapes = [tuple(names[i:i + 3]) for i in range(len(names) - 2)]
+    shapes += [tuple(reversed(names[i:i + 4])) for i in range(len(names) - 3)]
+    shapes += [(names[i], names[j]) for i in range(8) for j in range(8) if i != j]
+    assert len(shapes) > sent.MAX_SHAPES
+    for shape in shapes:
+        record = dict.fromkeys(shape, "1")
+        check_module._check(record, None, None, None, None, True)
+    assert len(tables[0]) == sent.MAX_SHAPES
+    assert not tables[1]
+    assert all(type(name) is str and name in f.FIELD_RULES
+               for shape in tables[0] for name in shape)
+    # Past the bound a new shape is checked by the general test, with the same result.
+    late = dict.fromkeys(reversed(names[:6]), "1")
+    assert tuple(late) not in tables[0]
+    assert outcome(check_module._check(late, None, GUARDS[0], TODAY, None, True)) == outcome(
+        reference_check(late, GUARDS[0], TODAY))

@@ -17,7 +17,7 @@ from .fields import _AGE_WINDOWS, FIELD_RULES, Context, age_windows
 from .guard import DEFAULT_GUARD, Guard
 from .phones import check_region
 from .problems import Problem, ProfileError
-from .sent import read_profile
+from .sent import CLOCK_VIEW, finish_profile, read_profile, screen_profile
 
 if TYPE_CHECKING:
     from .model import Profile
@@ -74,6 +74,21 @@ class CheckResult(Checked):
         return f"<CheckResult fields={list(self.payload)} problems={list(self.problems)}>"
 
 
+def _age_fits(age: int, birthday: str, today: str) -> bool:
+    # The payload's age is an int 1..120 (the age rule's), so it indexes the table.
+    # The table's own get() first: today's table is almost always there, and
+    # the call to age_windows() costs as much as the comparison itself.
+    lo, hi = (_AGE_WINDOWS.get(today) or age_windows(today))[age]
+    return lo < birthday <= hi
+
+
+_AGE_MISMATCH = (Problem(
+    "age", "age_mismatch", "disagrees with the birthday by more than a year (birthday kept)"),)
+
+# A clean result is made without Checked.__init__ (a Python call): the three slots set.
+_new_result = object.__new__
+
+
 def check_profile(
     data: Any,
     *,
@@ -125,23 +140,45 @@ def _check(
         if custom is None:
             custom = {key: value for key, value in payload.items() if key not in _KNOWN_FIELDS}
         data = {key: value for key, value in payload.items() if key in _KNOWN_FIELDS}
-    ctx = Context(guard or DEFAULT_GUARD, today, phone_region)
-    if earlier:
-        ctx.problems.extend(earlier)
-    payload = read_profile({} if data is None else data, ctx, in_place)
+    if data.__class__ is dict and guard is None and today is None and phone_region is None:
+        # The usual call: the test reads the shared default view, and a Context
+        # is made only for a field the reference must decide, with the test's date.
+        outcome = screen_profile(data, CLOCK_VIEW, in_place)
+        lists, missed, present, day = outcome
+        if missed is None and present == len(data) and not custom and not earlier:
+            if in_place:
+                payload = data
+            else:
+                payload = data.copy()
+                payload.update(lists)
+            problems: tuple[Problem, ...] = ()
+            age = payload.get("age")
+            if age is not None and "birthday" in payload and not _age_fits(
+                    age, payload["birthday"], day):
+                # A stale age (the usual problem of a clean profile) is the only one.
+                if payload is data:
+                    payload = payload.copy()  # never change the caller's dict
+                del payload["age"]
+                problems = _AGE_MISMATCH
+            result = _new_result(CheckResult)
+            result.payload, result.problems, result._floats = payload, problems, False
+            return result
+        ctx = Context(DEFAULT_GUARD, day or None)
+        if earlier:
+            ctx.problems.extend(earlier)
+        payload = finish_profile(data, ctx, in_place, outcome)
+    else:
+        ctx = Context(guard or DEFAULT_GUARD, today, phone_region)
+        if earlier:
+            ctx.problems.extend(earlier)
+        payload = read_profile({} if data is None else data, ctx, in_place)
     age = payload.get("age")
-    if age is not None and "birthday" in payload:
-        # The payload's age is an int 1..120 (the age rule's), so it indexes the table.
-        # The table's own get() first: today's table is almost always there, and
-        # the call to age_windows() costs as much as the comparison itself.
-        today = ctx.today_iso
-        lo, hi = (_AGE_WINDOWS.get(today) or age_windows(today))[age]
-        if not lo < payload["birthday"] <= hi:
-            if payload is data:
-                payload = payload.copy()  # never change the caller's dict
-            del payload["age"]
-            ctx.report("age", "age_mismatch",
-                       "disagrees with the birthday by more than a year (birthday kept)")
+    if age is not None and "birthday" in payload and not _age_fits(
+            age, payload["birthday"], ctx.today_iso):
+        if payload is data:
+            payload = payload.copy()  # never change the caller's dict
+        del payload["age"]
+        ctx.problems += _AGE_MISMATCH
     if custom:
         if payload is data:
             payload = payload.copy()

@@ -123,27 +123,34 @@ class ProblemLog:
         if not problems:
             return
         now = self._clock()
-        due: list[tuple[str, int]] = []
-        logged: list[Problem] = []
+        # Made only when needed: over the budget (the usual case) a render's
+        # problems are counted and nothing is emitted.
+        due: list[tuple[str, int]] | None = None
+        logged: list[Problem] | None = None
         with self._lock:
             if now >= self._sweep_at:
+                due = []
                 self._sweep(now, due)
             windows = self._windows
             for problem in problems:
                 window = windows.get(problem.code)
                 if window is not None and now < window[0]:
-                    if window[1]:
-                        window[1] -= 1
-                        logged.append(problem)
-                        if not window[1]:  # the budget is spent: a summary may follow
-                            self._sweep_at = min(self._sweep_at, window[0])
-                    else:
+                    if not window[1]:
                         window[2] += 1  # over budget: this increment is all it costs
+                        continue
+                    window[1] -= 1
+                    if logged is None:
+                        logged = []
+                    logged.append(problem)
+                    if not window[1]:  # the budget is spent: a summary may follow
+                        self._sweep_at = min(self._sweep_at, window[0])
                     continue
                 # A first problem of this code, or its interval is over (any count
                 # it had was reported by the sweep above).
                 budget = self._per_interval
                 if budget:
+                    if logged is None:
+                        logged = []
                     logged.append(problem)
                     budget -= 1
                     suppressed = 0
@@ -153,7 +160,8 @@ class ProblemLog:
                 windows[problem.code] = [end, budget, suppressed]
                 if not budget:
                     self._sweep_at = min(self._sweep_at, end)
-        self._emit(due, logged)
+        if due or logged:
+            self._emit(due or [], logged or [])
 
     def flush(self) -> None:
         """Report every open count now and start afresh (a shutdown hook; ``atexit``)."""

@@ -7,7 +7,7 @@ values are personal data and must not end up in logs or exception messages.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 __all__ = ["FieldProblem", "Problem", "ProfileError"]
 
@@ -33,12 +33,33 @@ class Problem(NamedTuple):
 
 
 class FieldProblem(ValueError):
-    """Raised by a field normaliser; carries a rule code and a value-free message."""
+    """Raised by a field normaliser; carries a rule code and a value-free message.
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    >>> problem = FieldProblem("invalid_gender", 'PersonaClick only accepts "m" or "f"')
+    >>> problem.code, str(problem)
+    ('invalid_gender', 'PersonaClick only accepts "m" or "f"')
+    """
+
+    # No __init__ of its own: the exception's C initializer keeps (code, message)
+    # as its args, which halves the cost of raising one (a refused field raises
+    # one on the render path).
+    args: tuple[str, str]
+
+    if TYPE_CHECKING:
+        def __init__(self, code: str, message: str) -> None: ...
+
+    @property
+    def code(self) -> str:
+        """The rule code."""
+        return self.args[0]
+
+    @property
+    def message(self) -> str:
+        """The value-free explanation."""
+        return self.args[1]
+
+    def __str__(self) -> str:
+        return self.args[1]
 
 
 class ProfileError(ValueError):

@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import fields as f
+from .clock import today_iso
 from .guard import (
     _ASCENDING,
     _DESCENDING,
@@ -37,13 +38,17 @@ from .guard import (
     _PLACEHOLDER_NAMES,
     _RESERVED_DOMAINS,
     _RESERVED_SUFFIXES,
+    DEFAULT_GUARD,
     PLACEHOLDER_BIRTHDAYS,
     phone_may_be_placeholder,
 )
 from .phones import read_as_international
 from .serialize import MAX_SAFE_INTEGER
 
-__all__ = ["EMAIL_AS_SENT", "SENT_AS_IS", "generate_entry_test", "read_profile"]
+__all__ = [
+    "CLOCK_VIEW", "EMAIL_AS_SENT", "SENT_AS_IS", "finish_profile", "generate_entry_test",
+    "read_profile", "screen_profile",
+]
 
 
 def _email_as_sent() -> re.Pattern[str]:
@@ -135,33 +140,70 @@ _NAMESPACE: dict[str, Any] = {
     "READ_AS_INTERNATIONAL": read_as_international,
 }
 # Reads a record's fields: (copies of list fields, names the reference must
-# decide or None, how many fields were present and not None).
+# decide or None, how many fields were present and not None, the date read for
+# the date rules or "" when no dated field was there). Its second argument is a
+# Context or anything with the three attributes a test reads (see ClockView).
 RecordTest = Callable[
-    [dict[str, Any], f.Context], "tuple[dict[str, Any], tuple[str, ...] | None, int]"
+    [dict[str, Any], Any], "tuple[dict[str, Any], tuple[str, ...] | None, int, str]"
 ]
+TestOutcome = tuple[dict[str, Any], "tuple[str, ...] | None", int, str]
+
+
+class ClockView:
+    """What a generated test reads of a check with the default settings.
+
+    One shared, unchanging instance: the default guard, no phone region, and
+    today from the clock. A clean profile needs nothing else, so the check makes
+    its :class:`~pc_snippets.core.fields.Context` (the problems list, the date
+    kept for the whole check) only when a field goes to the reference rules, with
+    the date the test read (the fourth item of its outcome).
+    """
+
+    __slots__ = ()
+    guard = DEFAULT_GUARD
+    phone_region = None
+
+    @property
+    def today_iso(self) -> str:
+        """Today as ``YYYY-MM-DD`` from the clock (see :mod:`.clock`)."""
+        return today_iso()
+
+
+CLOCK_VIEW = ClockView()
 EntryTest = Callable[[dict[str, Any], f.Context], bool]
 
 
 def _generate(rules: Mapping[str, f.Normaliser],
               entries: Mapping[f.Normaliser, Mapping[str, f.Normaliser]],
-              copies: bool = True) -> RecordTest:
+              copies: bool = True, shape: tuple[str, ...] | None = None) -> RecordTest:
     """One straight-line function testing each field of ``rules`` with its expression.
 
     ``entries`` maps each list rule (kids, auto) to the rules of its entries, whose
     tests are written inline in a loop: a profile's lists cost no call. With
     ``copies=False`` the lists are tested but not copied (its first result is empty).
+    With ``shape`` (names of ``rules``, as a record's keys in order) the function is
+    for records with exactly those keys: it unpacks their values in one step
+    instead of looking up every name of ``rules`` (see :func:`shape_test`).
     """
-    lines = [
-        "def test(data, ctx):", "    get = data.get", "    missed = None", "    lists = {}",
-        "    present = 0",
-    ]
-    dated = [name for name, rule in rules.items()
-             if rule is f.birthday or f.birthday in entries.get(rule, {}).values()]
-    if dated:
+    lines = ["def test(data, ctx):"]
+    names = list(rules) if shape is None else list(shape)
+    if shape is None:
+        lines.append("    get = data.get")
+    elif shape:
+        # The names come from rules (plain constants), never from a caller's keys.
+        lines.append(f"    {''.join(f'_{index}, ' for index in range(len(shape)))}= data.values()")
+    lines += ["    missed = None", "    lists = {}", "    present = 0"]
+    dated = [name for name in names
+             if rules[name] is f.birthday or f.birthday in entries.get(rules[name], {}).values()]
+    if dated and shape is None:
         asked = " or ".join(f"{name!r} in data" for name in dated)
         lines.append(f'    today = ctx.today_iso if {asked} else ""')
-    for name, rule in rules.items():
-        lines += [f"    v = get({name!r})", "    if v is not None:", "        present += 1"]
+    elif dated:
+        lines.append("    today = ctx.today_iso")
+    for index, name in enumerate(names):
+        rule = rules[name]
+        value = f"get({name!r})" if shape is None else f"_{index}"
+        lines += [f"    v = {value}", "    if v is not None:", "        present += 1"]
         if rule in entries:
             # An empty entry, one with an unknown key or a None, a list too long:
             # the reference's (copy is None). Otherwise copies of the entries.
@@ -202,7 +244,7 @@ def _generate(rules: Mapping[str, f.Normaliser],
                 f"        if not ({SENT_AS_IS[rule]}):",
                 f"            missed = (missed or ()) + ({name!r},)",
             ]
-    lines.append("    return lists, missed, present")
+    lines.append(f"    return lists, missed, present, {'today' if dated else repr('')}")
     test: RecordTest = _compiled(lines, None, "test")
     return test
 
@@ -276,6 +318,52 @@ _LISTS = {f.kids: f.KID_RULES, f.auto: f.VEHICLE_RULES}
 _test_profile = _generate(f.FIELD_RULES, _LISTS)
 _test_profile_in_place = _generate(f.FIELD_RULES, _LISTS, copies=False)
 _FIELD_NAMES = frozenset(f.FIELD_RULES)
+# Each rule's name as the rules spell it: a shape's code is written from these.
+_CANONICAL = {name: name for name in f.FIELD_RULES}
+
+#: Shape tests made so far, per copies flag; at most :data:`MAX_SHAPES` of each.
+_SHAPE_TESTS: tuple[dict[tuple[str, ...], RecordTest], dict[tuple[str, ...], RecordTest]] = (
+    {}, {})
+#: How many record shapes get a test of their own; later shapes use the general test.
+MAX_SHAPES = 64
+
+
+def shape_test(shape: tuple[Any, ...], copies: bool) -> RecordTest:
+    """The test for records whose keys are ``shape``, in that order.
+
+    A shop sends the same few shapes over and over (the fields its user model
+    has), so a shape made only of standard field names gets a test generated for
+    it: the same expressions as the general test, in the record's order, reading
+    the values in one unpacking instead of 24 look-ups. It returns exactly what
+    the general test returns for such a record (``tests/test_sent.py`` proves it).
+    The table holds field names only, never a value: a key that is not a
+    standard field name (it could be anything, even an address) is never stored,
+    and such a record takes the general test. Bounded: after :data:`MAX_SHAPES`
+    shapes, new ones take the general test too.
+    """
+    general = _test_profile if copies else _test_profile_in_place
+    # (One C call for the usual miss, a record with an unknown key.)
+    if not shape or not _FIELD_NAMES.issuperset(shape):
+        return general
+    table = _SHAPE_TESTS[copies]
+    test = table.get(shape)
+    if test is None:
+        if len(table) >= MAX_SHAPES or not all(type(key) is str for key in shape):
+            return general
+        canonical = tuple(_CANONICAL[key] for key in shape)
+        test = table[canonical] = _generate(f.FIELD_RULES, _LISTS, copies, canonical)
+    return test
+
+
+def screen_profile(value: dict[str, Any], view: Any, in_place: bool = False) -> TestOutcome:
+    """The fast path's test of a plain dict (see :func:`read_profile`); ``view`` a
+    :class:`~pc_snippets.core.fields.Context` or :data:`CLOCK_VIEW`."""
+    # The test reads only the known names, so it may run before the key check:
+    # when every key is known and sent as is, the count of present fields is the
+    # dict's length, and the usual profile needs no key check at all.
+    shape = tuple(value)
+    test = _SHAPE_TESTS[not in_place].get(shape) or shape_test(shape, not in_place)
+    return test(value, view)
 
 
 def read_profile(value: Any, ctx: f.Context, in_place: bool = False) -> dict[str, Any]:
@@ -291,10 +379,14 @@ def read_profile(value: Any, ctx: f.Context, in_place: bool = False) -> dict[str
     if type(value) is not dict:
         # Objects and other mappings take the reference path.
         return f.read_record(value, f.FIELD_RULES, ctx)
-    # The test reads only the known names, so it may run before the key check:
-    # when every key is known and sent as is, the count of present fields is the
-    # dict's length, and the usual profile needs no key check at all.
-    lists, missed, present = (_test_profile_in_place if in_place else _test_profile)(value, ctx)
+    return finish_profile(value, ctx, in_place, screen_profile(value, ctx, in_place))
+
+
+def finish_profile(
+    value: dict[str, Any], ctx: f.Context, in_place: bool, outcome: TestOutcome
+) -> dict[str, Any]:
+    """:func:`read_profile` of a dict after its test (``outcome``): the payload."""
+    lists, missed, present, _ = outcome
     if present == len(value):  # every key known, no None
         if missed is None and in_place:
             return value
@@ -312,6 +404,17 @@ def read_profile(value: Any, ctx: f.Context, in_place: bool = False) -> dict[str
                 del out[key]
             else:
                 out[key] = cleaned
+            return out
+    elif missed is None and present + 1 == len(value):
+        unknown = value.keys() - _FIELD_NAMES
+        if len(unknown) == 1:
+            # One unknown key (a typo in a field name), every other field sent as
+            # is, no None: the copy without that key, and the key reported.
+            (key,) = unknown
+            out = value.copy()
+            out.update(lists)
+            del out[key]
+            f.field_value(key, value[key], f.FIELD_RULES, ctx, "")
             return out
     # The reference's loop (read_record), in input order, for the fields it must
     # decide: those the test missed and unknown keys (reported as such).
