@@ -403,11 +403,25 @@ def test_a_shape_test_gives_what_the_general_test_gives(
     assert sorted(missed or ()) == sorted(expected[1] or ())
 
 
+@pytest.fixture
+def empty_shape_tables() -> Iterator[tuple[dict[Any, Any], dict[Any, Any]]]:
+    """The shape tables emptied for one test (the same dicts: the check holds them)."""
+    tables = sent._SHAPE_TESTS
+    saved = [dict(table) for table in tables]
+    for table in tables:
+        table.clear()
+    try:
+        yield tables
+    finally:
+        for table, entries in zip(tables, saved, strict=True):
+            table.clear()
+            table.update(entries)
+
+
 def test_the_shape_table_holds_field_names_only_and_is_bounded(
-    monkeypatch: pytest.MonkeyPatch
+    empty_shape_tables: tuple[dict[Any, Any], dict[Any, Any]]
 ) -> None:
-    tables: tuple[dict[Any, Any], dict[Any, Any]] = ({}, {})
-    monkeypatch.setattr(sent, "_SHAPE_TESTS", tables)
+    tables = empty_shape_tables
     address = "jane.doe@mail.com"
     for record in ({address: 1, "email": "jane@mail.com"}, {"email": "jane@mail.com", 7: 1},
                    {Text("email"): "jane@mail.com"}, {}):
@@ -431,3 +445,14 @@ def test_the_shape_table_holds_field_names_only_and_is_bounded(
     assert tuple(late) not in tables[0]
     assert outcome(check_module._check(late, None, GUARDS[0], TODAY, None, True)) == outcome(
         reference_check(late, GUARDS[0], TODAY))
+
+
+def test_a_lower_case_address_takes_the_fast_test_and_a_capital_the_reference() -> None:
+    ctx = f.Context(GUARDS[0], TODAY)
+    assert sent._test_profile({"email": "john.doe@mail.com"}, ctx)[1] is None
+    for address in ("John.Doe@mail.com", "NoReply@mail.com", "XXX@mail.com"):
+        assert sent._test_profile({"email": address}, ctx)[1] == ("email",)
+        assert_same({"email": address})
+    assert [p.code for p in check_module._check(
+        {"email": "NoReply@mail.com"}, None, None, TODAY, None).problems] == [
+        "placeholder_email_local"]

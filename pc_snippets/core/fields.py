@@ -507,8 +507,11 @@ def field_value(
         return apply(normalise, raw, ctx)
     except FieldProblem as problem:
         # A key with a rule is a rule's own name, so it is shown as it is (every
-        # rule name is a shown key: checked below, at import).
-        ctx.report(f"{prefix}.{key}" if prefix else key, problem.code, problem.message)
+        # rule name is a shown key: checked below, at import). Context.report's
+        # step written out: a refused field is on the render path.
+        code, message = problem.args
+        ctx.problems.append(_new_problem(Problem, (f"{prefix}.{key}" if prefix else key,
+                                                   code, message)))
         return None
 
 
