@@ -53,7 +53,6 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-./()\u00a0\u2010-\u2015]")
 _PHONE_EXTENSION = re.compile(r"\s*(?:x|ext\.?|extension|#)\s*\d{1,6}\Z", re.IGNORECASE)
 
 
-
 def _without_extension(value: str) -> str:
     # Every extension the regex removes holds an "x" or "#" (in "x", "ext" and
     # "extension"; no other character matches "x" ignoring case: tests/test_fields.py

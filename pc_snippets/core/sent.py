@@ -152,6 +152,7 @@ RecordTest = Callable[
     [dict[str, Any], Any], "tuple[dict[str, Any], tuple[str, ...] | None, int, str]"
 ]
 TestOutcome = tuple[dict[str, Any], "tuple[str, ...] | None", int, str]
+EntryTest = Callable[[dict[str, Any], f.Context], bool]
 
 
 class ClockView:
@@ -175,7 +176,6 @@ class ClockView:
 
 
 CLOCK_VIEW = ClockView()
-EntryTest = Callable[[dict[str, Any], f.Context], bool]
 
 
 def _generate(rules: Mapping[str, f.Normaliser],
